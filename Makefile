@@ -1,0 +1,57 @@
+# Training Deep Networks: the two commands a fresh machine needs are
+#   make book   -> .venv + the HTML book in _build/html
+#   make test   -> .venv + unit tests + nbval on every chapter
+# Everything else here is a convenience for authors.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Kernels started by Jupyter must find the venv's python first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help venv book test test-unit test-notebooks lab execute benchmark clean
+
+help:
+	@echo "make book       build the book into _build/html (creates .venv first)"
+	@echo "make test       unit tests + nbval on every chapter (creates .venv first)"
+	@echo "make lab        JupyterLab on the chapters"
+	@echo "make execute    re-execute every chapter in place (refresh committed outputs)"
+	@echo "make benchmark  time and peak memory per chapter -> benchmarks/results.md"
+	@echo "make clean      remove _build and caches (keeps .venv; rm -rf .venv to reset)"
+
+# The virtual environment is (re)built when it is missing or older than
+# requirements.txt / pyproject.toml.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --warningiserror --keep-going --builder html .
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest chapters
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters
+
+execute: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/notebooks.py chapters/*.ipynb --output benchmarks/results.md
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name .ipynb_checkpoints -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

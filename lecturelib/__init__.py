@@ -1,0 +1,64 @@
+"""lecturelib: the code behind *Training Deep Networks*.
+
+The numpy core (``activations``, ``layers``, ``losses``, ``init``, ``mlp``,
+``gradcheck``, ``data``, ...) is what the book builds from scratch and never
+imports torch.  The torch helpers (``training``, ``diagnostics`` hooks) are
+used for experiments.  ``plotting`` draws results, ``widgets`` wires an
+experiment to a plot.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from ._validation import check_int
+
+__version__ = "0.1.0"
+
+__all__ = ["seed_everything", "default_rng", "__version__"]
+
+
+def default_rng(seed: int = 0) -> np.random.Generator:
+    """Return a fresh :class:`numpy.random.Generator` seeded with ``seed``.
+
+    Every random function in the library takes such a generator as ``rng``;
+    this helper only validates the seed so that a chapter can write
+    ``rng = default_rng(0)``.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Non-negative integer seed.
+
+    Examples
+    --------
+    >>> rng = default_rng(0)
+    >>> round(float(rng.standard_normal()), 4)
+    0.1257
+    """
+    seed = check_int(seed, "seed", low=0)
+    return np.random.default_rng(seed)
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python's ``random``, NumPy's legacy global generator and torch.
+
+    Call it once at the top of a notebook so that code outside the library
+    (a student's own cell, torch's default initialisation of ``nn.Linear``)
+    is reproducible too.  The library itself never reads global random state.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Non-negative integer seed.
+    """
+    seed = check_int(seed, "seed", low=0)
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:  # the numpy core works without torch
+        return
+    torch.manual_seed(seed)

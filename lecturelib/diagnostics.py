@@ -1,0 +1,177 @@
+"""Per-layer statistics of a network: what the forward and backward passes look like inside.
+
+These functions *measure*; :mod:`lecturelib.plotting` draws what they return.
+The functions here work on numpy :class:`~lecturelib.mlp.MLP` networks; the
+ones whose names start with ``torch_`` do the same for torch modules with hooks
+and import torch only when called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import as_float_array, check_int, check_number, check_option, check_rng
+from .mlp import MLP
+
+__all__ = [
+    "LayerStatistics",
+    "gradient_norms",
+    "layer_statistics",
+    "gradient_norm_profile",
+]
+
+
+@dataclass(frozen=True)
+class LayerStatistics:
+    """Statistics of every hidden layer of one forward and backward pass.
+
+    Every field is an array of shape ``(L,)`` indexed by linear layer ``l``
+    (the last entry is the output layer, whose activation is the identity).
+
+    Attributes
+    ----------
+    activation_mean, activation_std : ndarray
+        Mean and standard deviation of ``a^(l)`` over batch and units.
+    preactivation_std : ndarray
+        Standard deviation of ``z^(l)``.
+    frac_zero : ndarray
+        Fraction of entries of ``a^(l)`` that are exactly zero (dead ReLUs).
+    frac_saturated : ndarray
+        Fraction of entries where the activation's derivative is below
+        ``saturation_threshold`` times its maximum (saturated sigmoid/tanh);
+        zero for activations that do not saturate (ReLU, identity).
+    delta_std : ndarray
+        Standard deviation of the back-propagated ``dL/dz^(l)``.
+    weight_grad_norm : ndarray
+        Frobenius norm of ``dL/dW^(l)``.
+    """
+
+    activation_mean: np.ndarray
+    activation_std: np.ndarray
+    preactivation_std: np.ndarray
+    frac_zero: np.ndarray
+    frac_saturated: np.ndarray
+    delta_std: np.ndarray
+    weight_grad_norm: np.ndarray
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """The fields as a plain dict (for tables)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+_MAX_DERIVATIVE = {"sigmoid": 0.25, "tanh": 1.0}
+
+
+def gradient_norms(model: MLP) -> np.ndarray:
+    """Frobenius norm of each weight gradient, shape ``(L,)``, from the last backward."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    if not model.grads:
+        raise RuntimeError("model has no gradients: call forward and backward first")
+    return np.array([np.linalg.norm(model.grads[f"{l}.weight"]) for l in range(model.n_layers)])
+
+
+def layer_statistics(
+    model: MLP, x: np.ndarray, y: np.ndarray, *, saturation_threshold: float = 0.1
+) -> LayerStatistics:
+    """Run one forward and backward pass and summarise every layer.
+
+    Parameters
+    ----------
+    model : MLP
+    x : ndarray, shape (N, n_0)
+    y : ndarray of int, shape (N,)
+        Class indices; the loss is softmax cross-entropy.
+    saturation_threshold : float, default 0.1
+        A sigmoid/tanh unit counts as saturated where ``f'(z)`` is below this
+        fraction of the largest derivative (0.25 for sigmoid, 1 for tanh).
+
+    Returns
+    -------
+    LayerStatistics
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    saturation_threshold = check_number(saturation_threshold, "saturation_threshold", low=0.0, high=1.0)
+    model.loss_and_grads(x, y)
+    from .activations import get_activation
+
+    frac_saturated = []
+    for l, z in enumerate(model.preactivations):
+        name = model.layer_activation(l)
+        if name in _MAX_DERIVATIVE:
+            grad = get_activation(name)[1](z)
+            frac_saturated.append(float(np.mean(grad < saturation_threshold * _MAX_DERIVATIVE[name])))
+        else:
+            frac_saturated.append(0.0)
+    acts = model.activations[1:]
+    return LayerStatistics(
+        activation_mean=np.array([a.mean() for a in acts]),
+        activation_std=np.array([a.std() for a in acts]),
+        preactivation_std=np.array([z.std() for z in model.preactivations]),
+        frac_zero=np.array([np.mean(a == 0.0) for a in acts]),
+        frac_saturated=np.array(frac_saturated),
+        delta_std=np.array([d.std() for d in model.deltas]),
+        weight_grad_norm=gradient_norms(model),
+    )
+
+
+def gradient_norm_profile(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    depth: int,
+    activation: str,
+    width: int = 64,
+    weight_init: str = "kaiming_normal",
+    n_classes: int | None = None,
+    of: str = "delta",
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Gradient norm at every layer of a freshly initialised deep MLP.
+
+    Builds ``MLP([n_0] + [width] * depth + [n_classes])``, so ``depth`` hidden
+    layers and ``depth + 1`` linear layers, runs one forward and backward pass
+    of softmax cross-entropy, and returns for ``l = 1, ..., depth + 1`` (input
+    side first) either
+
+    - ``of="delta"``: ``||delta^(l)||_F = ||dL/dz^(l)||_F``, the error signal
+      that reaches layer ``l`` (the product of per-layer factors), or
+    - ``of="weight"``: ``||dL/dW^(l)||_F = ||delta^(l) a^(l-1)T||_F``, what the
+      optimizer sees; it also carries the size of the layer's input.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, n_0)
+    y : ndarray of int, shape (N,)
+    depth : int
+        Number of hidden layers (>= 1).
+    activation : str
+        Hidden activation.
+    width : int, default 64
+    weight_init : str, default "kaiming_normal"
+    n_classes : int, optional
+        Number of outputs; by default ``max(y) + 1``.
+    of : {"delta", "weight"}, default "delta"
+        Which gradient to measure (see above).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (depth + 1,)
+    """
+    x = as_float_array(x, "x", ndim=2)
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    if n_classes is None:
+        n_classes = int(np.max(y)) + 1
+    n_classes = check_int(n_classes, "n_classes", low=1)
+    model = MLP([x.shape[1]] + [width] * depth + [n_classes], activation=activation,
+                weight_init=weight_init, rng=check_rng(rng))
+    of = check_option(of, "of", ("delta", "weight"))
+    model.loss_and_grads(x, y)
+    if of == "weight":
+        return gradient_norms(model)
+    return np.array([np.linalg.norm(delta) for delta in model.deltas])

@@ -1,0 +1,65 @@
+"""A training history: what a training loop records, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["History"]
+
+
+@dataclass
+class History:
+    """Per-step (or per-epoch) metrics recorded by a training loop.
+
+    Attributes
+    ----------
+    metrics : dict[str, list[float]]
+        One list per metric name (``"loss"``, ``"accuracy"``, ``"val_loss"``,
+        ...), all of the same length as ``steps``.
+    steps : list[int]
+        The step (or epoch) at which each entry was recorded.
+
+    Examples
+    --------
+    >>> h = History()
+    >>> h.record(0, loss=2.3, accuracy=0.1)
+    >>> h.record(1, loss=1.9, accuracy=0.4)
+    >>> h["loss"]
+    array([2.3, 1.9])
+    >>> h.last("accuracy")
+    0.4
+    """
+
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    steps: list[int] = field(default_factory=list)
+
+    def record(self, step: int, **values: float) -> None:
+        """Append one entry per metric, all at ``step``."""
+        if self.steps and set(values) != set(self.metrics):
+            raise ValueError(
+                f"values must name the same metrics as before {sorted(self.metrics)}, got {sorted(values)}"
+            )
+        self.steps.append(int(step))
+        for name, value in values.items():
+            self.metrics.setdefault(name, []).append(float(value))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.metrics:
+            raise KeyError(f"no metric {name!r}; recorded metrics are {sorted(self.metrics)}")
+        return np.asarray(self.metrics[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.metrics
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def last(self, name: str) -> float:
+        """The most recent value of metric ``name``."""
+        return float(self[name][-1])
+
+    def __repr__(self) -> str:
+        names = ", ".join(sorted(self.metrics))
+        return f"History({len(self)} entries: {names})"

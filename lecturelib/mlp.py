@@ -1,0 +1,242 @@
+"""A small fully connected network in numpy, built from :mod:`lecturelib.layers`.
+
+The network is the composition
+
+.. math::
+
+    \\hat{y} = W^{(L)} f\\big(W^{(L-1)} \\cdots f(W^{(1)} x + b^{(1)}) \\cdots + b^{(L-1)}\\big) + b^{(L)}
+
+with the same activation ``f`` after every hidden layer and none after the
+last (it returns logits; the loss applies softmax or sigmoid).  Parameters are
+named like the ``state_dict`` of a torch model: ``"0.weight"``, ``"0.bias"``,
+``"1.weight"``, ... where the number is the index of the linear layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ._validation import as_float_array, as_index_array, check_int, check_number, check_option, check_rng
+from .activations import ACTIVATIONS
+from .history import History
+from .init import INITIALIZERS, zeros
+from .layers import activation_backward, activation_forward, linear_backward, linear_forward
+from .losses import softmax_cross_entropy
+
+__all__ = ["MLP", "train_gd", "operation_counts"]
+
+Initializer = Callable[..., np.ndarray]
+
+
+class MLP:
+    """Multilayer perceptron with explicit forward and backward passes.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths ``[n_0, n_1, ..., n_L]``: input dimension, hidden widths,
+        number of outputs. At least two entries.
+    activation : str, default "relu"
+        Activation after every hidden layer, a key of
+        :data:`lecturelib.activations.ACTIVATIONS`.
+    weight_init : str or callable, default "linear_default"
+        Name in :data:`lecturelib.init.INITIALIZERS` or a function
+        ``fn(shape, *, rng)``; applied to every ``(n_l, n_{l-1})`` weight.
+        The default is what ``torch.nn.Linear`` does.
+    rng : numpy.random.Generator
+        Source of randomness for the weights (keyword-only, required).
+
+    Attributes
+    ----------
+    params : dict[str, ndarray]
+        ``"l.weight"`` of shape ``(n_{l+1}, n_l)`` and ``"l.bias"`` of shape
+        ``(n_{l+1},)`` for ``l = 0, ..., L-1``. Biases start at zero.
+    grads : dict[str, ndarray]
+        Same keys and shapes, filled by :meth:`backward`.
+    preactivations, activations : list of ndarray
+        ``z^(l)`` and ``a^(l)`` of every layer from the last :meth:`forward`
+        (``activations[0]`` is the input), for diagnostics.
+    deltas : list of ndarray
+        ``dL/dz^(l)`` of every layer from the last :meth:`backward`.
+
+    Examples
+    --------
+    >>> net = MLP([2, 16, 3], activation="tanh", rng=np.random.default_rng(0))
+    >>> net.forward(np.zeros((5, 2))).shape
+    (5, 3)
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        activation: str = "relu",
+        weight_init: str | Initializer = "linear_default",
+        rng: np.random.Generator,
+    ) -> None:
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+            raise ValueError(f"sizes must be a sequence of at least 2 layer widths, got {sizes!r}")
+        self.sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+        self.activation = check_option(activation, "activation", ACTIVATIONS)
+        if isinstance(weight_init, str):
+            weight_init = INITIALIZERS[check_option(weight_init, "weight_init", INITIALIZERS)]
+        elif not callable(weight_init):
+            raise TypeError(f"weight_init must be an initializer name or a callable, got {type(weight_init).__name__}")
+        rng = check_rng(rng)
+        self.params: dict[str, np.ndarray] = {}
+        for l, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            self.params[f"{l}.weight"] = weight_init((n_out, n_in), rng=rng)
+            self.params[f"{l}.bias"] = zeros((n_out,))
+        self.grads: dict[str, np.ndarray] = {}
+        self.preactivations: list[np.ndarray] = []
+        self.activations: list[np.ndarray] = []
+        self.deltas: list[np.ndarray] = []
+        self._caches: list = []
+
+    @property
+    def n_layers(self) -> int:
+        """Number of linear layers ``L``."""
+        return len(self.sizes) - 1
+
+    def layer_activation(self, l: int) -> str:
+        """Activation applied after linear layer ``l`` (identity for the last)."""
+        return self.activation if l < self.n_layers - 1 else "identity"
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Compute the output ``(N, n_L)`` for inputs ``x`` of shape ``(N, n_0)``."""
+        a = as_float_array(x, "x", ndim=2)
+        if a.shape[1] != self.sizes[0]:
+            raise ValueError(f"x must have shape (N, {self.sizes[0]}), got shape {a.shape}")
+        self._caches, self.preactivations, self.activations = [], [], [a]
+        for l in range(self.n_layers):
+            z, lin_cache = linear_forward(a, self.params[f"{l}.weight"], self.params[f"{l}.bias"])
+            a, act_cache = activation_forward(z, self.layer_activation(l))
+            self._caches.append((lin_cache, act_cache))
+            self.preactivations.append(z)
+            self.activations.append(a)
+        return a
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Back-propagate ``dout = dL/d(output)``; fill :attr:`grads`, return ``dL/dx``."""
+        if not self._caches:
+            raise RuntimeError("call forward before backward")
+        delta = dout
+        grads, deltas = {}, []
+        for l in reversed(range(self.n_layers)):
+            lin_cache, act_cache = self._caches[l]
+            delta = activation_backward(delta, act_cache)  # dL/dz^(l)
+            deltas.append(delta)
+            dx, grads[f"{l}.weight"], grads[f"{l}.bias"] = linear_backward(delta, lin_cache)
+            delta = dx  # dL/da^(l-1): the upstream gradient for the layer below
+        self.grads = dict(sorted(grads.items(), key=lambda kv: self._order(kv[0])))
+        self.deltas = deltas[::-1]
+        return delta
+
+    def _order(self, name: str) -> int:
+        return list(self.params).index(name)
+
+    def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Forward, softmax cross-entropy against class indices ``y``, backward; return the loss."""
+        loss, dlogits = softmax_cross_entropy(self.forward(x), y)
+        self.backward(dlogits)
+        return loss
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted class indices, shape ``(N,)``."""
+        return np.argmax(self.forward(x), axis=1)
+
+
+def train_gd(
+    model: MLP,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    lr: float = 1.0,
+    n_steps: int = 1000,
+    record_every: int = 10,
+) -> History:
+    """Full-batch gradient descent on softmax cross-entropy.
+
+    .. math:: \\theta \\leftarrow \\theta - \\eta \\nabla_\\theta \\mathcal{L}(\\theta)
+
+    Parameters
+    ----------
+    model : MLP
+        Updated in place.
+    x : ndarray, shape (N, n_0)
+    y : ndarray of int, shape (N,)
+        Class indices in ``[0, n_L)``.
+    lr : float, default 1.0
+        Learning rate ``eta`` (> 0).
+    n_steps : int, default 1000
+        Number of gradient steps.
+    record_every : int, default 10
+        Record loss and training accuracy every this many steps (and at the last).
+
+    Returns
+    -------
+    History
+        ``"loss"`` and ``"accuracy"`` on the training data, recorded before
+        the step of the same index.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    y = as_index_array(y, "y", n_classes=model.sizes[-1])
+    lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    record_every = check_int(record_every, "record_every", low=1)
+    history = History()
+    for step in range(n_steps + 1):
+        loss = model.loss_and_grads(x, y)
+        if step % record_every == 0 or step == n_steps:
+            accuracy = float(np.mean(np.argmax(model.activations[-1], axis=1) == y))
+            history.record(step, loss=loss, accuracy=accuracy)
+        if step == n_steps:
+            break
+        for name, grad in model.grads.items():
+            model.params[name] -= lr * grad
+    return history
+
+
+def operation_counts(sizes: Sequence[int], *, batch_size: int = 1) -> dict[str, int]:
+    """Multiply-adds for one gradient of an MLP: backprop vs finite differences.
+
+    For a linear layer with ``n_in`` inputs and ``n_out`` outputs on ``N``
+    examples the forward pass costs ``N n_in n_out`` multiply-adds and the
+    backward pass twice that (one product for ``dx``, one for ``dW``).
+    Centered finite differences need two forward passes *per parameter*.
+    Activations and biases cost ``O(N n_out)`` and are left out.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths ``[n_0, ..., n_L]``.
+    batch_size : int, default 1
+
+    Returns
+    -------
+    dict
+        ``n_params``; ``forward``, the multiply-adds of one forward pass;
+        ``backprop``, forward plus backward; ``finite_differences``,
+        ``2 * n_params * forward``.
+
+    Examples
+    --------
+    >>> operation_counts([2, 3, 1])
+    {'n_params': 13, 'forward': 9, 'backprop': 27, 'finite_differences': 234}
+    """
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+        raise ValueError(f"sizes must be a sequence of at least 2 layer widths, got {sizes!r}")
+    sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    n_params = sum(n_in * n_out + n_out for n_in, n_out in pairs)
+    forward = batch_size * sum(n_in * n_out for n_in, n_out in pairs)
+    return {
+        "n_params": n_params,
+        "forward": forward,
+        "backprop": 3 * forward,
+        "finite_differences": 2 * n_params * forward,
+    }

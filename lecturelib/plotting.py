@@ -1,0 +1,161 @@
+"""Plots for the book. Each function draws data it is given onto ``ax``.
+
+Conventions: ``ax=None`` draws on a new figure, the ``Axes`` is returned, and
+nothing here calls ``plt.show()`` or runs an experiment.  Colours come from
+the Okabe-Ito palette, which stays distinguishable under the common forms of
+colour blindness (Okabe & Ito, 2008).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+
+from ._validation import as_float_array, check_int
+
+__all__ = [
+    "PALETTE",
+    "color",
+    "plot_decision_boundary",
+    "plot_curves",
+    "plot_layer_profile",
+]
+
+#: Okabe-Ito colour-blind-safe palette (black last).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+
+def color(i: int) -> str:
+    """The ``i``-th colour of :data:`PALETTE` (cycling)."""
+    return PALETTE[check_int(i, "i", low=0) % len(PALETTE)]
+
+
+def _new_ax(ax: Axes | None, figsize: tuple[float, float] = (5.0, 3.5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    return ax
+
+
+def plot_decision_boundary(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    resolution: int = 200,
+    margin: float = 0.5,
+    title: str = "Decision regions",
+) -> Axes:
+    """Colour the plane by ``predict`` and scatter the labelled points on top.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps an array of points ``(M, 2)`` to class indices ``(M,)``.
+    X : ndarray, shape (N, 2)
+    y : ndarray of int, shape (N,)
+    resolution : int, default 200
+        Grid points per axis.
+    margin : float, default 0.5
+        Padding around the data, in data units.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have shape (N, 2), got shape {X.shape}")
+    resolution = check_int(resolution, "resolution", low=2)
+    ax = _new_ax(ax, (4.5, 4.0))
+    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    zz = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    classes = np.unique(y)
+    cmap = ListedColormap([PALETTE[int(c) % len(PALETTE)] for c in range(int(classes.max()) + 1)])
+    ax.contourf(xx, yy, zz, levels=np.arange(classes.max() + 2) - 0.5, cmap=cmap, alpha=0.25)
+    for c in classes:
+        mask = y == c
+        ax.scatter(X[mask, 0], X[mask, 1], s=12, color=color(int(c)), edgecolor="white", linewidth=0.3,
+                   label=f"class {int(c)}")
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, xlim=(x0, x1), ylim=(y0, y1))
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+    return ax
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float] | np.ndarray],
+    *,
+    x: Sequence[float] | np.ndarray | None = None,
+    ax: Axes | None = None,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    title: str = "",
+    logy: bool = False,
+    hline: float | None = None,
+    hline_label: str | None = None,
+) -> Axes:
+    """Draw one line per entry of ``curves`` (e.g. training and validation loss).
+
+    Parameters
+    ----------
+    curves : mapping of label -> 1-D array
+    x : 1-D array, optional
+        Shared x values (steps or epochs); default ``0, 1, ...``.
+    hline : float, optional
+        A reference level to draw dashed (e.g. the chance-level loss ``ln 10``).
+    """
+    ax = _new_ax(ax)
+    for i, (label, values) in enumerate(curves.items()):
+        values = np.asarray(values, dtype=float)
+        xs = np.arange(len(values)) if x is None else np.asarray(x)
+        ax.plot(xs, values, color=color(i), label=label, linewidth=1.6)
+    if hline is not None:
+        ax.axhline(hline, color="0.4", linestyle="--", linewidth=1, label=hline_label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_layer_profile(
+    profiles: Mapping[str, Sequence[float] | np.ndarray],
+    *,
+    ax: Axes | None = None,
+    ylabel: str = "gradient norm",
+    title: str = "",
+    logy: bool = True,
+    xlabel: str = "layer $l$ (1 = next to the input)",
+) -> Axes:
+    """Draw a per-layer quantity (one value per layer) for several networks.
+
+    Parameters
+    ----------
+    profiles : mapping of label -> 1-D array
+        ``profiles[label][l - 1]`` is the value at layer ``l``.
+    """
+    ax = _new_ax(ax)
+    markers = "osD^vP*X"
+    for i, (label, values) in enumerate(profiles.items()):
+        values = np.asarray(values, dtype=float)
+        layers = np.arange(1, len(values) + 1)
+        ax.plot(layers, values, marker=markers[i % len(markers)], markersize=4, color=color(i), label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return ax
