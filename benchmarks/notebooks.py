@@ -1,0 +1,85 @@
+"""Time and peak memory of executing each chapter notebook.
+
+    python benchmarks/notebooks.py chapters/*.ipynb --output benchmarks/results.md
+
+Each notebook runs in a fresh child process (executing a copy, so committed
+outputs are untouched); the wall time covers kernel start-up and every cell,
+and the peak memory is the largest resident set of that process and its
+kernel (``getrusage(RUSAGE_CHILDREN).ru_maxrss``).  Budgets: each chapter
+<= 60 s and <= 1.5 GB on 2 cores (Chapter 1: <= 30 s, <= 1 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+BUDGET_SECONDS = 60.0
+BUDGET_MB = 1536.0
+
+
+def run_one(path: Path) -> None:
+    """Executed in the child process: run the notebook, discard the outputs."""
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+def measure(path: Path) -> tuple[float, float]:
+    """(wall seconds, peak MB) of executing ``path`` in a child process."""
+    start = time.perf_counter()
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"import notebooks, pathlib, resource; notebooks.run_one(pathlib.Path({str(path)!r})); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    kernel_kb = int(out.stdout.strip().splitlines()[-1])
+    own_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(kernel_kb, own_kb) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--output", type=Path, help="write a Markdown table here")
+    args = parser.parse_args(argv)
+    rows = []
+    for path in args.notebooks:
+        seconds, mb = measure(path)
+        ok = seconds <= BUDGET_SECONDS and mb <= BUDGET_MB
+        rows.append(f"| `{path.name}` | {seconds:.1f} | {mb:.0f} | {'within budget' if ok else 'OVER BUDGET'} |")
+        print(rows[-1], flush=True)
+    threads = os.environ.get("OMP_NUM_THREADS", "unset")
+    table = "\n".join([
+        "# Notebook benchmarks",
+        "",
+        "Measured by `make benchmark` (`benchmarks/notebooks.py`): each chapter executed",
+        "from a fresh kernel; wall time includes kernel start-up; peak memory is the",
+        "largest resident set of the kernel process.",
+        "",
+        f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
+        f"OMP_NUM_THREADS={threads}, {time.strftime('%Y-%m-%d')}.",
+        f"Budget per chapter: {BUDGET_SECONDS:.0f} s and {BUDGET_MB:.0f} MB.",
+        "",
+        "| notebook | wall time (s) | peak memory (MB) | verdict |",
+        "|---|---:|---:|---|",
+        *rows,
+        "",
+    ])
+    if args.output:
+        args.output.write_text(table)
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
