@@ -52,9 +52,9 @@ def seed_everything(seed: int = 0) -> None:
     Parameters
     ----------
     seed : int, default 0
-        Non-negative integer seed.
+        Integer seed in ``[0, 2**32 - 1]`` (NumPy's legacy generator's range).
     """
-    seed = check_int(seed, "seed", low=0)
+    seed = check_int(seed, "seed", low=0, high=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     try:

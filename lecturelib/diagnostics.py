@@ -8,11 +8,12 @@ and import torch only when called.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_number, check_option, check_rng
+from ._validation import as_float_array, as_index_array, check_int, check_number, check_option, check_rng
 from .mlp import MLP
 
 __all__ = [
@@ -20,6 +21,9 @@ __all__ = [
     "gradient_norms",
     "layer_statistics",
     "gradient_norm_profile",
+    "linear_variance",
+    "init_statistics",
+    "torch_layer_statistics",
 ]
 
 
@@ -118,6 +122,25 @@ def layer_statistics(
     )
 
 
+def _deep_mlp(x, y, *, depth, width, activation, weight_init, n_classes, rng) -> tuple[MLP, np.ndarray, np.ndarray]:
+    """``MLP([n_0] + [width] * depth + [n_classes])`` and validated ``(x, y)``."""
+    x = as_float_array(x, "x", ndim=2)
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"y must be an integer array of class indices, got dtype {y.dtype}")
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"y must be a non-empty 1-D array of class indices, got shape {y.shape}")
+    if len(y) != len(x):
+        raise ValueError(f"x and y must have the same number of rows, got {len(x)} and {len(y)}")
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    n_classes = check_int(int(y.max()) + 1 if n_classes is None else n_classes, "n_classes", low=1)
+    y = as_index_array(y, "y", n_classes=n_classes)
+    model = MLP([x.shape[1]] + [width] * depth + [n_classes], activation=activation,
+                weight_init=weight_init, rng=check_rng(rng))
+    return model, x, y
+
+
 def gradient_norm_profile(
     x: np.ndarray,
     y: np.ndarray,
@@ -162,16 +185,142 @@ def gradient_norm_profile(
     -------
     ndarray, shape (depth + 1,)
     """
-    x = as_float_array(x, "x", ndim=2)
-    depth = check_int(depth, "depth", low=1)
-    width = check_int(width, "width", low=1)
-    if n_classes is None:
-        n_classes = int(np.max(y)) + 1
-    n_classes = check_int(n_classes, "n_classes", low=1)
-    model = MLP([x.shape[1]] + [width] * depth + [n_classes], activation=activation,
-                weight_init=weight_init, rng=check_rng(rng))
     of = check_option(of, "of", ("delta", "weight"))
+    model, x, y = _deep_mlp(x, y, depth=depth, width=width, activation=activation, weight_init=weight_init,
+                            n_classes=n_classes, rng=rng)
     model.loss_and_grads(x, y)
     if of == "weight":
         return gradient_norms(model)
     return np.array([np.linalg.norm(delta) for delta in model.deltas])
+
+
+def linear_variance(
+    n_in: int,
+    *,
+    weight_std: float,
+    x_std: float = 1.0,
+    n_out: int = 256,
+    n_samples: int = 256,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Predicted and measured variance of ``z = W x`` for zero-mean Gaussian ``W`` and ``x``.
+
+    .. math:: \\operatorname{Var}(z_j) = n_\\text{in} \\operatorname{Var}(w) \\operatorname{Var}(x)
+
+    holds when weights and inputs are independent and have zero mean
+    (Glorot & Bengio, 2010).  The measurement draws one ``(n_out, n_in)``
+    weight matrix and ``n_samples`` inputs and takes the variance over all
+    ``n_samples * n_out`` entries of ``z``.
+
+    Returns
+    -------
+    (predicted, measured) : tuple of float
+    """
+    n_in = check_int(n_in, "n_in", low=1)
+    weight_std = check_number(weight_std, "weight_std", low=0.0)
+    x_std = check_number(x_std, "x_std", low=0.0)
+    n_out = check_int(n_out, "n_out", low=1)
+    n_samples = check_int(n_samples, "n_samples", low=2)
+    rng = check_rng(rng)
+    weight = rng.normal(0.0, weight_std, size=(n_out, n_in))
+    x = rng.normal(0.0, x_std, size=(n_samples, n_in))
+    return n_in * weight_std**2 * x_std**2, float(np.var(x @ weight.T))
+
+
+def init_statistics(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    depth: int,
+    activation: str,
+    weight_init: str | Callable[..., np.ndarray],
+    width: int = 256,
+    n_classes: int | None = None,
+    rng: np.random.Generator,
+) -> tuple[LayerStatistics, list[np.ndarray]]:
+    """Forward and backward statistics of a freshly initialised deep MLP.
+
+    Builds ``MLP([n_0] + [width] * depth + [n_classes])`` with the given
+    activation and weight initializer (biases zero), runs one forward and
+    backward pass of softmax cross-entropy on ``(x, y)``.
+
+    Returns
+    -------
+    stats : LayerStatistics
+        One entry per linear layer (``depth + 1``).
+    hidden : list of ndarray
+        The hidden activations ``a^(1), ..., a^(depth)``, each ``(N, width)``,
+        for histograms.
+    """
+    model, x, y = _deep_mlp(x, y, depth=depth, width=width, activation=activation, weight_init=weight_init,
+                            n_classes=n_classes, rng=rng)
+    stats = layer_statistics(model, x, y)
+    return stats, model.activations[1:-1]
+
+
+def torch_layer_statistics(model, x, y, *, loss_fn=None, saturation_threshold: float = 0.1) -> LayerStatistics:
+    """:func:`layer_statistics` for a torch ``nn.Sequential`` of Linear and activation modules.
+
+    Forward hooks on every ``nn.Linear`` record ``z^(l)`` and attach a tensor
+    hook that records ``dL/dz^(l)`` during the backward pass; the module that
+    follows a Linear (if it is an activation) gives ``a^(l)``.  The hooks are
+    removed before returning and the model's ``.grad`` fields are left set.
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential
+    x : tensor or ndarray, shape (N, n_0)
+    y : tensor or ndarray of int, shape (N,)
+    loss_fn : callable, optional
+        Default ``torch.nn.functional.cross_entropy``.
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"model must be a torch.nn.Sequential, got {type(model).__name__}")
+    saturation_threshold = check_number(saturation_threshold, "saturation_threshold", low=0.0, high=1.0)
+    loss_fn = loss_fn or nn.functional.cross_entropy
+    dtype = next(model.parameters()).dtype
+    x = torch.as_tensor(x, dtype=dtype)
+    y = torch.as_tensor(y, dtype=torch.int64)
+    modules = list(model)
+    linear_idx = [i for i, m in enumerate(modules) if isinstance(m, nn.Linear)]
+    if not linear_idx:
+        raise ValueError("model must contain at least one torch.nn.Linear")
+    z, a, delta, kinds = {}, {}, {}, {}
+    handles = []
+    for l, i in enumerate(linear_idx):
+        def on_linear(_m, _inp, out, l=l):
+            z[l] = out.detach()
+            a.setdefault(l, out.detach())
+            out.register_hook(lambda g, l=l: delta.__setitem__(l, g.detach()))
+        handles.append(modules[i].register_forward_hook(on_linear))
+        nxt = modules[i + 1] if i + 1 < len(modules) else None
+        kinds[l] = type(nxt).__name__.lower() if nxt is not None and not isinstance(nxt, nn.Linear) else "identity"
+        if kinds[l] != "identity":
+            handles.append(nxt.register_forward_hook(lambda _m, _i, out, l=l: a.__setitem__(l, out.detach())))
+    try:
+        model.zero_grad()
+        loss_fn(model(x), y).backward()
+    finally:
+        for h in handles:
+            h.remove()
+    n = len(linear_idx)
+    sat = []
+    for l in range(n):
+        if kinds[l] in _MAX_DERIVATIVE:
+            s = torch.sigmoid(z[l]) if kinds[l] == "sigmoid" else None
+            d = s * (1 - s) if s is not None else 1 - torch.tanh(z[l]) ** 2
+            sat.append(float((d < saturation_threshold * _MAX_DERIVATIVE[kinds[l]]).double().mean()))
+        else:
+            sat.append(0.0)
+    return LayerStatistics(
+        activation_mean=np.array([float(a[l].mean()) for l in range(n)]),
+        activation_std=np.array([float(a[l].std(unbiased=False)) for l in range(n)]),
+        preactivation_std=np.array([float(z[l].std(unbiased=False)) for l in range(n)]),
+        frac_zero=np.array([float((a[l] == 0).double().mean()) for l in range(n)]),
+        frac_saturated=np.array(sat),
+        delta_std=np.array([float(delta[l].std(unbiased=False)) for l in range(n)]),
+        weight_grad_norm=np.array([float(modules[i].weight.grad.norm()) for i in linear_idx]),
+    )

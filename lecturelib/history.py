@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ._validation import check_int
 
 __all__ = ["History"]
 
@@ -37,13 +40,19 @@ class History:
 
     def record(self, step: int, **values: float) -> None:
         """Append one entry per metric, all at ``step``."""
+        step = check_int(step, "step", low=0)
         if self.steps and set(values) != set(self.metrics):
             raise ValueError(
                 f"values must name the same metrics as before {sorted(self.metrics)}, got {sorted(values)}"
             )
-        self.steps.append(int(step))
-        for name, value in values.items():
-            self.metrics.setdefault(name, []).append(float(value))
+        converted = {}
+        for name, value in values.items():  # convert everything before appending anything
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+            converted[name] = float(value)  # NaN is allowed: a diverged loss is worth recording
+        self.steps.append(step)
+        for name, value in converted.items():
+            self.metrics.setdefault(name, []).append(value)
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self.metrics:

@@ -10,7 +10,7 @@ from torch import nn
 
 from .mlp import MLP
 
-__all__ = ["TORCH_ACTIVATIONS", "torch_mlp", "mlp_to_torch", "autograd_graph"]
+__all__ = ["TORCH_ACTIVATIONS", "TORCH_INITIALIZERS", "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
 
 #: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`.
 TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -19,6 +19,57 @@ TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "identity": nn.Identity,
 }
+
+
+#: Weight initializers by the names of :data:`lecturelib.init.INITIALIZERS`;
+#: "linear_default" keeps what ``nn.Linear`` did at construction.
+TORCH_INITIALIZERS: tuple[str, ...] = (
+    "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_normal", "linear_default",
+)
+
+
+def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Generator | None = None) -> nn.Module:
+    """Re-initialise every ``nn.Linear`` of ``net`` in place: weights by name, biases to zero.
+
+    The formulas are those of ``torch.nn.init`` (``kaiming_*`` with ReLU's
+    gain, fan-in mode); unlike ``torch.nn.init`` they accept a seeded
+    ``generator``.  ``"linear_default"`` leaves the module untouched.
+
+    Parameters
+    ----------
+    net : nn.Module
+    weight_init : str
+        One of :data:`TORCH_INITIALIZERS`.
+    generator : torch.Generator, optional
+        Source of randomness; default torch's global generator.
+    """
+    if weight_init not in TORCH_INITIALIZERS:
+        raise ValueError(f"weight_init must be one of {list(TORCH_INITIALIZERS)}, got {weight_init!r}")
+    if weight_init == "linear_default":
+        return net
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, nn.Linear):
+                _fill_(module.weight, weight_init, generator)
+                if module.bias is not None:
+                    module.bias.zero_()
+    return net
+
+
+def _fill_(w: torch.Tensor, weight_init: str, generator: torch.Generator | None) -> None:
+    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
+    if weight_init == "xavier_uniform":
+        bound = (6.0 / (fan_in + fan_out)) ** 0.5
+        w.uniform_(-bound, bound, generator=generator)
+    elif weight_init == "xavier_normal":
+        w.normal_(0.0, (2.0 / (fan_in + fan_out)) ** 0.5, generator=generator)
+    elif weight_init == "kaiming_uniform":
+        bound = (6.0 / fan_in) ** 0.5
+        w.uniform_(-bound, bound, generator=generator)
+    elif weight_init == "kaiming_normal":
+        w.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator)
+    else:  # lecun_normal
+        w.normal_(0.0, fan_in**-0.5, generator=generator)
 
 
 def torch_mlp(sizes: list[int], *, activation: str = "relu") -> nn.Sequential:
@@ -74,16 +125,14 @@ def autograd_graph(tensor: torch.Tensor, *, names: dict[int, str] | None = None)
         raise ValueError("tensor has no grad_fn: it was not computed from tensors that require grad")
     names = names or {}
     lines: list[str] = []
-
-    def walk(fn, depth: int) -> None:
+    stack = [(tensor.grad_fn, 0)]  # iterative depth-first walk: deep graphs do not hit the recursion limit
+    while stack:
+        fn, depth = stack.pop()
         label = type(fn).__name__
         variable = getattr(fn, "variable", None)
         if variable is not None and id(variable) in names:
             label += f" ({names[id(variable)]})"
         lines.append("  " * depth + label)
-        for child, _ in fn.next_functions:
-            if child is not None:
-                walk(child, depth + 1)
-
-    walk(tensor.grad_fn, 0)
+        children = [child for child, _ in fn.next_functions if child is not None]
+        stack.extend((child, depth + 1) for child in reversed(children))
     return "\n".join(lines)

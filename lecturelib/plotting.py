@@ -23,6 +23,7 @@ __all__ = [
     "plot_decision_boundary",
     "plot_curves",
     "plot_layer_profile",
+    "plot_layer_histograms",
 ]
 
 #: Okabe-Ito colour-blind-safe palette (black last).
@@ -77,6 +78,12 @@ def plot_decision_boundary(
     X = as_float_array(X, "X", ndim=2)
     if X.shape[1] != 2:
         raise ValueError(f"X must have shape (N, 2), got shape {X.shape}")
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu" or y.shape != (len(X),):
+        raise ValueError(f"y must be an integer array of shape ({len(X)},) matching X, got dtype {y.dtype}, "
+                         f"shape {y.shape}")
+    if y.size and y.min() < 0:
+        raise ValueError(f"y must hold class indices >= 0, got {y.min()}")
     resolution = check_int(resolution, "resolution", low=2)
     ax = _new_ax(ax, (4.5, 4.0))
     (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
@@ -159,3 +166,62 @@ def plot_layer_profile(
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")
     return ax
+
+
+def plot_layer_histograms(
+    hidden: Sequence[np.ndarray],
+    *,
+    layers: Sequence[int] | None = None,
+    axes: Sequence[Axes] | None = None,
+    bins: int = 41,
+    value_range: tuple[float, float] | None = None,
+    label: str = "",
+    color_index: int = 0,
+) -> list[Axes]:
+    """One histogram per selected layer: the distribution of its activations.
+
+    Parameters
+    ----------
+    hidden : sequence of ndarray
+        ``hidden[l - 1]`` holds the activations ``a^(l)`` of hidden layer ``l``.
+    layers : sequence of int, optional
+        1-based layer numbers to draw; default up to five evenly spaced layers.
+    axes : sequence of Axes, optional
+        One per selected layer; default a new row of panels.
+    value_range : (float, float), optional
+        Histogram range; default the range of the values drawn.
+    label : str
+        Legend label (drawn in the first panel), e.g. the initialization.
+    color_index : int
+        Colour of :data:`PALETTE` to use.
+
+    Returns
+    -------
+    list of Axes
+    """
+    if not hidden:
+        raise ValueError("hidden must hold at least one layer's activations, got an empty sequence")
+    n = len(hidden)
+    if layers is None:
+        layers = sorted({int(round(v)) for v in np.linspace(1, n, min(n, 5))})
+    layers = [check_int(l, "layers[i]", low=1, high=n) for l in layers]
+    if axes is None:
+        _, axes = plt.subplots(1, len(layers), figsize=(2.2 * len(layers), 2.4), sharey=True,
+                               layout="constrained", squeeze=False)
+        axes = list(axes[0])
+    if len(axes) != len(layers):
+        raise ValueError(f"axes must have one Axes per layer ({len(layers)}), got {len(axes)}")
+    if value_range is None:
+        lo = min(float(hidden[l - 1].min()) for l in layers)
+        hi = max(float(hidden[l - 1].max()) for l in layers)
+        value_range = (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+    for ax, l in zip(axes, layers):
+        values = np.asarray(hidden[l - 1]).ravel()
+        ax.hist(values, bins=bins, range=value_range, density=True, histtype="step",
+                color=color(color_index), linewidth=1.4, label=label or None)
+        ax.set_title(f"layer {l}: std {values.std():.2g}", fontsize="small")
+        ax.set_xlabel("activation $a^{(l)}$")
+    axes[0].set_ylabel("density")
+    if label:
+        axes[0].legend(fontsize="x-small")
+    return list(axes)

@@ -1,0 +1,230 @@
+"""Tests for lecturelib.diagnostics: per-layer statistics and gradient-norm profiles."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from lecturelib.activations import ACTIVATIONS
+from lecturelib.data import load_digits_split
+from lecturelib.diagnostics import LayerStatistics, gradient_norm_profile, gradient_norms, layer_statistics
+from lecturelib.mlp import MLP
+
+SIZES = [[4, 3], [4, 8, 3], [6, 16, 16, 16, 5]]
+FIELDS = [f.name for f in dataclasses.fields(LayerStatistics)]
+
+
+def _data(sizes, n=32, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, sizes[0])), rng.integers(0, sizes[-1], size=n)
+
+
+def _model(sizes, activation="relu", seed=0, **kwargs):
+    return MLP(sizes, activation=activation, rng=np.random.default_rng(seed), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    split = load_digits_split(seed=0)
+    return split.X_train[:300], split.y_train[:300]
+
+
+# ---------------------------------------------------------------- gradient_norms
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+def test_gradient_norms_are_frobenius_norms_of_weight_grads(sizes):
+    x, y = _data(sizes)
+    model = _model(sizes, "tanh")
+    model.loss_and_grads(x, y)
+    norms = gradient_norms(model)
+    assert norms.shape == (len(sizes) - 1,)
+    want = [np.sqrt(np.sum(model.grads[f"{l}.weight"] ** 2)) for l in range(len(sizes) - 1)]
+    assert_allclose(norms, want, rtol=1e-13)
+
+
+def test_gradient_norms_errors():
+    with pytest.raises(RuntimeError, match="call forward and backward first"):
+        gradient_norms(_model([2, 3]))
+    with pytest.raises(TypeError, match="model must be an MLP, got dict"):
+        gradient_norms({})
+
+
+# ---------------------------------------------------------------- layer_statistics
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("sizes", SIZES)
+def test_layer_statistics_match_the_stored_passes(sizes, activation):
+    x, y = _data(sizes, seed=1)
+    stats = layer_statistics(_model(sizes, activation, seed=2), x, y)
+    model = _model(sizes, activation, seed=2)  # the same network, measured by hand
+    model.loss_and_grads(x, y)
+
+    assert list(stats.as_dict()) == FIELDS
+    for name in FIELDS:
+        assert getattr(stats, name).shape == (len(sizes) - 1,)
+    acts, zs = model.activations[1:], model.preactivations
+    assert_allclose(stats.activation_mean, [a.mean() for a in acts], rtol=1e-12)
+    assert_allclose(stats.activation_std, [a.std() for a in acts], rtol=1e-12)
+    assert_allclose(stats.preactivation_std, [z.std() for z in zs], rtol=1e-12)
+    assert_allclose(stats.delta_std, [d.std() for d in model.deltas], rtol=1e-12)
+    assert_allclose(stats.weight_grad_norm, gradient_norms(model), rtol=1e-12)
+    assert_allclose(stats.frac_zero, [np.mean(a == 0) for a in acts], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.1, 0.5])
+@pytest.mark.parametrize("activation, max_grad", [("sigmoid", 0.25), ("tanh", 1.0)])
+def test_frac_saturated_counts_small_derivatives(activation, max_grad, threshold):
+    sizes = [6, 16, 16, 5]
+    x, y = _data(sizes, seed=3)
+    model = _model(sizes, activation, seed=4, weight_init="xavier_normal")
+    stats = layer_statistics(model, 3.0 * x, y, saturation_threshold=threshold)
+    grad = ACTIVATIONS[activation][1]
+    want = [np.mean(grad(z) < threshold * max_grad) for z in model.preactivations[:-1]] + [0.0]
+    assert_allclose(stats.frac_saturated, want, rtol=0, atol=0)
+    assert stats.frac_saturated[0] > 0
+
+
+def test_relu_has_dead_units_and_never_saturates():
+    sizes = [6, 32, 32, 5]
+    x, y = _data(sizes, seed=5)
+    stats = layer_statistics(_model(sizes, "relu", seed=6), x, y)
+    assert np.all(stats.frac_zero[:-1] > 0.2)
+    assert stats.frac_zero[-1] == 0.0
+    np.testing.assert_array_equal(stats.frac_saturated, 0.0)
+
+
+def test_sigmoid_has_no_zero_activations_at_default_init():
+    sizes = [6, 32, 32, 5]
+    x, y = _data(sizes, seed=7)
+    stats = layer_statistics(_model(sizes, "sigmoid", seed=8), x, y)
+    np.testing.assert_array_equal(stats.frac_zero, 0.0)
+    assert np.all(stats.frac_saturated == 0.0)  # pre-activations are small at torch's default init
+
+
+def test_sigmoid_with_huge_weights_saturates(digits):
+    x, y = digits
+    model = MLP([64, 32, 32, 32, 10], activation="sigmoid",
+                weight_init=lambda shape, *, rng: rng.normal(0.0, 30.0, size=shape), rng=np.random.default_rng(0))
+    stats = layer_statistics(model, x, y)
+    assert np.all(stats.frac_saturated[:-1] > 0.9)
+    assert stats.frac_saturated[-1] == 0.0
+
+
+@pytest.mark.parametrize(
+    "threshold, error, match",
+    [(-0.1, ValueError, ">= 0.0, got -0.1"), (1.5, ValueError, "<= 1.0, got 1.5"), ("0.1", TypeError, "a real number")],
+)
+def test_layer_statistics_bad_threshold(threshold, error, match):
+    x, y = _data([4, 3])
+    with pytest.raises(error, match=f"^saturation_threshold must be {match}"):
+        layer_statistics(_model([4, 3]), x, y, saturation_threshold=threshold)
+
+
+def test_layer_statistics_bad_inputs():
+    x, y = _data([4, 3])
+    with pytest.raises(TypeError, match="model must be an MLP"):
+        layer_statistics("net", x, y)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 4\)"):
+        layer_statistics(_model([4, 3]), x[:, :2], y)
+    with pytest.raises(ValueError, match="class indices"):
+        layer_statistics(_model([4, 3]), x, y + 3)
+
+
+def test_layer_statistics_is_frozen():
+    x, y = _data([4, 3])
+    stats = layer_statistics(_model([4, 3]), x, y)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stats.frac_zero = np.zeros(1)
+
+
+# ---------------------------------------------------------------- gradient_norm_profile
+
+
+def _profile_oracle(x, y, sizes, activation, of, *, weight_init="kaiming_normal", seed=0):
+    model = MLP(sizes, activation=activation, weight_init=weight_init, rng=np.random.default_rng(seed))
+    model.loss_and_grads(x, y)
+    if of == "weight":
+        return gradient_norms(model)
+    return np.array([np.sqrt(np.sum(d**2)) for d in model.deltas])
+
+
+@pytest.mark.parametrize("of", ["delta", "weight"])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+@pytest.mark.parametrize("depth, width", [(1, 8), (3, 16), (6, 32)])
+def test_profile_is_gradient_norms_of_the_described_network(depth, width, activation, of):
+    x, y = _data([5, 4], seed=9)
+    norms = gradient_norm_profile(x, y, depth=depth, width=width, activation=activation, of=of,
+                                  rng=np.random.default_rng(10))
+    assert norms.shape == (depth + 1,)
+    want = _profile_oracle(x, y, [5] + [width] * depth + [4], activation, of, seed=10)
+    assert_allclose(norms, want, rtol=1e-13)
+
+
+def test_profile_default_is_delta_norms():
+    x, y = _data([5, 4], seed=9)
+    kwargs = dict(depth=3, width=8, activation="tanh")
+    np.testing.assert_array_equal(
+        gradient_norm_profile(x, y, rng=np.random.default_rng(0), **kwargs),
+        gradient_norm_profile(x, y, of="delta", rng=np.random.default_rng(0), **kwargs),
+    )
+
+
+def test_profile_is_deterministic_per_seed(digits):
+    x, y = digits
+    a, b, c = (gradient_norm_profile(x, y, depth=4, activation="tanh", rng=np.random.default_rng(s)) for s in (0, 0, 1))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("n_classes", [3, 7])
+def test_profile_n_classes_sets_the_output_width(n_classes):
+    x, y = _data([5, 3], seed=11)
+    norms = gradient_norm_profile(x, y, depth=2, width=8, activation="relu", n_classes=n_classes, of="weight",
+                                  weight_init="xavier_uniform", rng=np.random.default_rng(0))
+    want = _profile_oracle(x, y, [5, 8, 8, n_classes], "relu", "weight", weight_init="xavier_uniform")
+    assert_allclose(norms, want, rtol=1e-13)
+
+
+@pytest.mark.parametrize("of", ["delta", "weight"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sigmoid_gradients_vanish_toward_the_input_relu_do_not(digits, seed, of):
+    x, y = digits
+    sigmoid = gradient_norm_profile(x, y, depth=10, activation="sigmoid", of=of, rng=np.random.default_rng(seed))
+    relu = gradient_norm_profile(x, y, depth=10, activation="relu", of=of, rng=np.random.default_rng(seed))
+    assert sigmoid[0] / sigmoid[-1] < 1e-3
+    assert relu[0] / relu[-1] > 0.1
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(depth=0), ValueError, "^depth must be >= 1, got 0"),
+        (dict(depth=2.0), TypeError, "^depth must be an integer"),
+        (dict(width=0), ValueError, "^width must be >= 1, got 0"),
+        (dict(n_classes=0), ValueError, "^n_classes must be >= 1"),
+        (dict(n_classes=2), ValueError, "class indices in \\[0, 1\\]"),  # y holds 0..2
+        (dict(activation="gelu"), ValueError, "^activation must be one of"),
+        (dict(weight_init="glorot"), ValueError, "^weight_init must be one of"),
+        (dict(rng=0), TypeError, "^rng must be a numpy.random.Generator"),
+        (dict(of="bias"), ValueError, "^of must be one of \\['delta', 'weight'\\], got 'bias'"),
+        (dict(x=np.ones(5)), ValueError, "^x must be a 2-D array"),
+        (dict(x=np.ones((6, 5), dtype=int)), TypeError, "^x must be a floating-point array"),
+    ],
+)
+def test_profile_bad_inputs(kwargs, error, match):
+    x, y = _data([5, 3], n=6, seed=12)
+    y[:3] = [0, 1, 2]
+    kwargs = {"x": x, "depth": 2, "activation": "relu", "rng": np.random.default_rng(0), **kwargs}
+    with pytest.raises(error, match=match):
+        gradient_norm_profile(kwargs.pop("x"), y, **kwargs)
+
+
+@pytest.mark.parametrize("y, error", [(np.array([], dtype=np.int64), ValueError), (np.zeros(6), TypeError)])
+def test_profile_validates_y_itself(y, error):
+    with pytest.raises(error, match="^y must"):
+        gradient_norm_profile(np.ones((6, 5)), y, depth=2, activation="relu", rng=np.random.default_rng(0))

@@ -1,0 +1,153 @@
+"""Tests for lecturelib.models: the torch twin of the numpy MLP, and the autograd graph printer."""
+
+from __future__ import annotations
+
+import doctest
+import sys
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+from torch import nn
+
+import lecturelib.models
+from lecturelib.activations import ACTIVATIONS
+from lecturelib.mlp import MLP
+from lecturelib.models import TORCH_ACTIVATIONS, autograd_graph, mlp_to_torch, torch_mlp
+
+SIZES = [[2, 3], [4, 8, 3], [5, 16, 16, 4], [3, 7, 6, 5, 2]]
+
+
+def _model(sizes, activation="relu", seed=0):
+    return MLP(sizes, activation=activation, weight_init="kaiming_normal", rng=np.random.default_rng(seed))
+
+
+def test_torch_activations_cover_the_numpy_ones():
+    assert set(TORCH_ACTIVATIONS) == set(ACTIVATIONS)
+    x = np.linspace(-3, 3, 13)
+    for name, module in TORCH_ACTIVATIONS.items():
+        assert_allclose(module()(torch.from_numpy(x)).numpy(), ACTIVATIONS[name][0](x), rtol=1e-15, atol=1e-300)
+
+
+@pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
+@pytest.mark.parametrize("sizes", SIZES)
+def test_torch_mlp_structure(sizes, activation):
+    net = torch_mlp(sizes, activation=activation)
+    n_layers = len(sizes) - 1
+    assert isinstance(net, nn.Sequential) and len(net) == 2 * n_layers - 1
+    for l in range(n_layers):
+        linear = net[2 * l]
+        assert type(linear) is nn.Linear
+        assert (linear.in_features, linear.out_features) == (sizes[l], sizes[l + 1])
+        assert linear.weight.shape == (sizes[l + 1], sizes[l]) and linear.bias.shape == (sizes[l + 1],)
+        if l < n_layers - 1:
+            assert type(net[2 * l + 1]) is TORCH_ACTIVATIONS[activation]
+
+
+def test_torch_mlp_default_activation_is_relu():
+    assert type(torch_mlp([2, 3, 2])[1]) is nn.ReLU
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("sizes", SIZES)
+def test_mlp_to_torch_copies_weights_and_matches_forward(sizes, activation):
+    model = _model(sizes, activation, seed=1)
+    model.params[f"{model.n_layers - 1}.bias"] += 0.3  # a non-zero bias must be copied too
+    net = mlp_to_torch(model)
+    for l in range(model.n_layers):
+        for kind in ("weight", "bias"):
+            got = getattr(net[2 * l], kind)
+            assert got.dtype == torch.float64 and got.requires_grad
+            np.testing.assert_array_equal(got.detach().numpy(), model.params[f"{l}.{kind}"])
+    x = np.random.default_rng(2).standard_normal((7, sizes[0]))
+    assert_allclose(net(torch.from_numpy(x)).detach().numpy(), model.forward(x), rtol=1e-12, atol=1e-14)
+
+
+def test_mlp_to_torch_does_not_share_memory():
+    model = _model([3, 4, 2])
+    net = mlp_to_torch(model)
+    before = net[0].weight.detach().numpy().copy()
+    model.params["0.weight"] += 1.0
+    with torch.no_grad():
+        net[2].bias += 1.0
+    np.testing.assert_array_equal(net[0].weight.detach().numpy(), before)
+    np.testing.assert_array_equal(model.params["1.bias"], 0.0)
+
+
+def test_mlp_to_torch_float32():
+    model = _model([4, 8, 3], "tanh")
+    net = mlp_to_torch(model, dtype=torch.float32)
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    np.testing.assert_array_equal(net[0].weight.detach().numpy(), model.params["0.weight"].astype(np.float32))
+    x = np.random.default_rng(3).standard_normal((5, 4))
+    assert_allclose(net(torch.from_numpy(x).float()).detach().numpy(), model.forward(x), rtol=1e-5, atol=1e-6)
+
+
+def test_autograd_graph_of_a_small_expression():
+    w = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    x, y = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([0.0, 1.0], dtype=torch.float64)
+    loss = ((w * x + b).tanh() - y).pow(2).sum()
+    assert autograd_graph(loss, names={id(w): "w", id(b): "b"}) == (
+        "SumBackward0\n"
+        "  PowBackward0\n"
+        "    SubBackward0\n"
+        "      TanhBackward0\n"
+        "        AddBackward0\n"
+        "          MulBackward0\n"
+        "            AccumulateGrad (w)\n"
+        "          AccumulateGrad (b)"
+    )
+    assert autograd_graph(loss).splitlines()[-2:] == ["            AccumulateGrad", "          AccumulateGrad"]
+
+
+def test_autograd_graph_lists_both_inputs_of_a_binary_op():
+    a = torch.tensor(1.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    graph = autograd_graph(a * b, names={id(a): "a", id(b): "b"})
+    assert graph == "MulBackward0\n  AccumulateGrad (a)\n  AccumulateGrad (b)"
+
+
+def test_module_doctests_pass():
+    result = doctest.testmod(lecturelib.models)
+    assert result.attempted >= 2 and result.failed == 0
+
+
+def test_autograd_graph_of_a_deep_chain():
+    w = torch.tensor(1.0, requires_grad=True)
+    out = w
+    depth = 2 * sys.getrecursionlimit()
+    for _ in range(depth):
+        out = out * 1.0
+    lines = autograd_graph(out, names={id(w): "w"}).splitlines()
+    assert len(lines) == depth + 1
+    assert lines[-1] == "  " * depth + "AccumulateGrad (w)"
+
+
+@pytest.mark.parametrize(
+    "sizes, activation, error, match",
+    [
+        ([2, 3], "gelu", ValueError, r"^activation must be one of \['sigmoid', 'tanh', 'relu', 'identity'\], "
+                                     "got 'gelu'"),
+        ([2], "relu", ValueError, r"^sizes must list at least 2 layer widths, got \[2\]"),
+        ([], "relu", ValueError, "^sizes must list at least 2"),
+    ],
+)
+def test_torch_mlp_bad_inputs(sizes, activation, error, match):
+    with pytest.raises(error, match=match):
+        torch_mlp(sizes, activation=activation)
+
+
+def test_mlp_to_torch_rejects_non_mlp():
+    with pytest.raises(TypeError, match="^model must be an MLP, got Sequential"):
+        mlp_to_torch(torch_mlp([2, 3]))
+
+
+def test_autograd_graph_bad_inputs():
+    with pytest.raises(TypeError, match="^tensor must be a torch.Tensor, got ndarray"):
+        autograd_graph(np.ones(2))
+    with pytest.raises(ValueError, match="^tensor has no grad_fn"):
+        autograd_graph(torch.ones(2) * 2)
+    with pytest.raises(ValueError, match="^tensor has no grad_fn"):
+        autograd_graph(torch.ones(2, requires_grad=True))  # a leaf

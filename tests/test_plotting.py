@@ -1,0 +1,213 @@
+"""Tests for lecturelib.plotting: what each function draws, on which Axes, and its errors."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import is_color_like, to_rgb, to_rgba
+from numpy.testing import assert_allclose
+
+from lecturelib.plotting import PALETTE, color, plot_curves, plot_decision_boundary, plot_layer_profile
+
+
+def _blobs(n_classes, n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % n_classes
+    X = rng.standard_normal((n, 2)) + 3.0 * np.c_[np.cos(y), np.sin(y)]
+    return X, y
+
+
+def _nearest_centre(X, y):
+    centres = np.array([X[y == c].mean(axis=0) for c in range(y.max() + 1)])
+    return lambda P: np.argmin(((P[:, None, :] - centres[None]) ** 2).sum(axis=-1), axis=1)
+
+
+def _legend_texts(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.fixture(autouse=True)
+def _no_show(monkeypatch):
+    def fail():
+        raise AssertionError("plotting functions must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", fail)
+
+
+# ---------------------------------------------------------------- palette
+
+
+def test_palette_has_eight_distinct_colours():
+    assert len(PALETTE) == 8
+    assert all(is_color_like(c) for c in PALETTE)
+    assert len({to_rgb(c) for c in PALETTE}) == 8
+
+
+@pytest.mark.parametrize("i", [0, 3, 7, 8, 17])
+def test_color_cycles_through_the_palette(i):
+    assert color(i) == PALETTE[i % 8]
+
+
+@pytest.mark.parametrize("i, error", [(-1, ValueError), (1.0, TypeError), (True, TypeError)])
+def test_color_bad_index(i, error):
+    with pytest.raises(error, match="^i must"):
+        color(i)
+
+
+# ---------------------------------------------------------------- decision boundary
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+def test_decision_boundary_draws_regions_and_one_scatter_per_class(n_classes):
+    X, y = _blobs(n_classes)
+    ax = plot_decision_boundary(_nearest_centre(X, y), X, y, resolution=50)
+    assert isinstance(ax, Axes)
+    assert ax.get_title() == "Decision regions"
+    assert ax.get_xlabel() and ax.get_ylabel()
+    scatters = [c for c in ax.collections if c.get_label().startswith("class")]
+    assert len(scatters) == n_classes
+    for c, points in enumerate(scatters):
+        assert_allclose(points.get_offsets(), X[y == c])
+        assert_allclose(points.get_facecolor()[0], to_rgba(PALETTE[c]))
+    assert len(ax.collections) == n_classes + 1  # plus the filled contours
+    assert _legend_texts(ax) == [f"class {c}" for c in range(n_classes)]
+
+
+@pytest.mark.parametrize("resolution, margin", [(2, 0.5), (17, 0.0), (40, 1.5)])
+def test_decision_boundary_grid_and_limits(resolution, margin):
+    X, y = _blobs(2, seed=1)
+    seen = []
+
+    def predict(P):
+        seen.append(P.copy())
+        return (P[:, 0] > X[:, 0].mean()).astype(int)
+
+    ax = plot_decision_boundary(predict, X, y, resolution=resolution, margin=margin, title="t")
+    assert len(seen) == 1 and seen[0].shape == (resolution**2, 2)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    assert_allclose(seen[0].min(axis=0), lo)
+    assert_allclose(seen[0].max(axis=0), hi)
+    assert_allclose(ax.get_xlim(), (lo[0], hi[0]))
+    assert_allclose(ax.get_ylim(), (lo[1], hi[1]))
+    assert ax.get_title() == "t"
+
+
+# ---------------------------------------------------------------- curves and profiles
+
+
+CURVES = [
+    {"train": [2.3, 1.0, 0.5]},
+    {"train": np.linspace(2, 0.1, 20), "val": np.linspace(2, 0.4, 20)},
+    {f"run {i}": np.arange(1.0, 6.0) * (i + 1) for i in range(9)},  # more than PALETTE
+]
+
+
+@pytest.mark.parametrize("hline", [None, 2.3])
+@pytest.mark.parametrize("curves", CURVES)
+def test_plot_curves_draws_one_line_per_curve(curves, hline):
+    ax = plot_curves(curves, title="Loss", xlabel="epoch", ylabel="cross-entropy", hline=hline, hline_label="chance")
+    assert isinstance(ax, Axes)
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Loss", "epoch", "cross-entropy")
+    assert len(ax.lines) == len(curves) + (hline is not None)
+    for i, (line, (label, values)) in enumerate(zip(ax.lines, curves.items())):
+        assert line.get_label() == label
+        assert_allclose(line.get_ydata(), values)
+        assert_allclose(line.get_xdata(), np.arange(len(values)))
+        assert line.get_color() == PALETTE[i % 8]
+    want_legend = list(curves) + (["chance"] if hline is not None else [])
+    assert _legend_texts(ax) == want_legend
+    if hline is not None:
+        assert_allclose(ax.lines[-1].get_ydata(), [hline, hline])
+        assert ax.lines[-1].get_linestyle() == "--"
+    assert ax.get_yscale() == "linear"
+
+
+def test_plot_curves_shared_x_and_log_scale():
+    x = np.array([1, 2, 5, 10])
+    ax = plot_curves({"a": [1.0, 0.5, 0.2, 0.1], "b": [2.0, 1.0, 0.5, 0.2]}, x=x, logy=True)
+    assert ax.get_yscale() == "log"
+    for line in ax.lines:
+        assert_allclose(line.get_xdata(), x)
+
+
+@pytest.mark.parametrize("logy", [True, False])
+@pytest.mark.parametrize("profiles", CURVES)
+def test_plot_layer_profile_draws_one_marked_line_per_network(profiles, logy):
+    ax = plot_layer_profile(profiles, title="Gradient norms", logy=logy)
+    assert isinstance(ax, Axes)
+    assert ax.get_title() == "Gradient norms" and ax.get_xlabel() and ax.get_ylabel() == "gradient norm"
+    assert len(ax.lines) == len(profiles)
+    for line, (label, values) in zip(ax.lines, profiles.items()):
+        assert line.get_label() == label and line.get_marker() not in (None, "None", "")
+        assert_allclose(line.get_xdata(), np.arange(1, len(values) + 1))  # layer 1 next to the input
+        assert_allclose(line.get_ydata(), values)
+    assert len({line.get_marker() for line in ax.lines}) == min(len(profiles), 8)
+    assert _legend_texts(ax) == list(profiles)
+    assert ax.get_yscale() == ("log" if logy else "linear")
+
+
+# ---------------------------------------------------------------- existing Axes
+
+
+def _call(name, ax):
+    X, y = _blobs(2)
+    if name == "plot_decision_boundary":
+        return plot_decision_boundary(_nearest_centre(X, y), X, y, resolution=10, ax=ax)
+    fn = plot_curves if name == "plot_curves" else plot_layer_profile
+    return fn({"a": [1.0, 2.0], "b": [2.0, 1.0]}, ax=ax, title="t")
+
+
+FUNCTIONS = ["plot_decision_boundary", "plot_curves", "plot_layer_profile"]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_draws_on_a_given_axes_without_a_new_figure(name):
+    fig, (left, right) = plt.subplots(1, 2)
+    assert _call(name, right) is right
+    assert plt.get_fignums() == [fig.number]
+    assert right.has_data() and not left.has_data()
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_draws_on_a_new_figure_by_default(name):
+    ax = _call(name, None)
+    assert plt.get_fignums() == [ax.figure.number]
+    assert ax.get_legend() is not None
+
+
+@pytest.mark.parametrize("ax", ["left", 0, plt])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_bad_ax_raises(name, ax):
+    with pytest.raises(TypeError, match="^ax must be a matplotlib Axes or None"):
+        _call(name, ax)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.ones((5, 3)), ValueError, r"^X must have shape \(N, 2\), got shape \(5, 3\)"),
+        (np.ones(10), ValueError, "^X must be a 2-D array"),
+        (np.ones((5, 2), dtype=int), TypeError, "^X must be a floating-point array"),
+        (np.full((5, 2), np.nan), ValueError, "^X must contain only finite"),
+    ],
+)
+def test_decision_boundary_bad_X(X, error, match):
+    with pytest.raises(error, match=match):
+        plot_decision_boundary(lambda P: np.zeros(len(P), dtype=int), X, np.zeros(len(X), dtype=int))
+    assert plt.get_fignums() == []  # validated before a figure is created
+
+
+def test_decision_boundary_bad_resolution():
+    X, y = _blobs(2)
+    with pytest.raises(ValueError, match="^resolution must be >= 2, got 1"):
+        plot_decision_boundary(_nearest_centre(X, y), X, y, resolution=1)
+
+
+@pytest.mark.parametrize("bad", ["short", "negative"])
+def test_decision_boundary_bad_y(bad):
+    X, y = _blobs(2)
+    y = y[:-1] if bad == "short" else y - 1
+    with pytest.raises(ValueError, match="^y must"):
+        plot_decision_boundary(lambda P: np.zeros(len(P), dtype=int), X, y, resolution=10)

@@ -1,0 +1,60 @@
+"""Tests for lecturelib.source: show_source returns the library's own code, highlighted."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+
+import pytest
+from IPython.display import Code
+from IPython.lib.pretty import pretty
+
+from lecturelib.diagnostics import LayerStatistics
+from lecturelib.history import History
+from lecturelib.layers import linear_backward
+from lecturelib.mlp import MLP, train_gd
+from lecturelib.source import show_source
+
+OBJECTS = [
+    (linear_backward, "def linear_backward("),
+    (train_gd, "def train_gd("),
+    (MLP.forward, "def forward(self"),
+    (History.record, "def record(self"),
+    (History, "@dataclass\nclass History:"),
+    (LayerStatistics.as_dict, "def as_dict(self)"),
+]
+
+
+@pytest.mark.parametrize("obj, start", OBJECTS)
+def test_show_source_is_the_dedented_source(obj, start):
+    code = show_source(obj)
+    assert isinstance(code, Code)
+    assert code.data.startswith(start)
+    assert code.data == textwrap.dedent(inspect.getsource(obj))
+    compile(code.data, "<show_source>", "exec")  # dedented: runs as a top-level definition
+
+
+@pytest.mark.parametrize("obj, start", OBJECTS)
+def test_show_source_text_is_verbatim_from_the_file(obj, start):
+    text = show_source(obj).data
+    with open(inspect.getsourcefile(obj), encoding="utf-8") as f:
+        file_text = f.read()
+    indent = " " * (4 * obj.__qualname__.count("."))
+    assert textwrap.indent(text, indent) in file_text
+
+
+def test_show_source_renders_as_python():
+    code = show_source(linear_backward)
+    assert pretty(code) == code.data.rstrip("\n")  # the plain-text form is the source itself
+    html = code._repr_html_()
+    assert "linear_backward" in html
+    assert re.search(r'<span class="k">def</span>', html)  # highlighted with the Python lexer
+
+
+@pytest.mark.parametrize(
+    "obj, kind", [(42, "int"), ("def f(): pass", "str"), (None, "NoneType"), (len, "builtin_function_or_method")]
+)
+def test_show_source_rejects_objects_without_source(obj, kind):
+    with pytest.raises(TypeError, match=f"^obj must be a function, method or class, got {kind}$"):
+        show_source(obj)

@@ -1,0 +1,102 @@
+"""Tests for lecturelib.widgets: the explorer wires gradient_norm_profile to plot_layer_profile."""
+
+from __future__ import annotations
+
+import logging
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from lecturelib.data import load_digits_split
+from lecturelib.diagnostics import gradient_norm_profile
+from lecturelib.widgets import gradient_norm_explorer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    split = load_digits_split(seed=0)
+    return split.X_train[:100], split.y_train[:100]
+
+
+@pytest.fixture
+def callback_errors(caplog):
+    """Records of exceptions that ipywidgets.interactive caught and logged instead of raising."""
+    caplog.set_level(logging.WARNING)
+    return lambda: [r for r in caplog.records if "Exception in interact callback" in r.getMessage()]
+
+
+def _drawn(fig_number):
+    """(title, y values of the single line) of a figure the explorer drew."""
+    (ax,) = plt.figure(fig_number).axes
+    (line,) = ax.lines
+    return ax.get_title(), line.get_ydata()
+
+
+def _want(x, y, depth, activation, weight_init="kaiming_normal", seed=0):
+    return gradient_norm_profile(x, y, depth=depth, activation=activation, weight_init=weight_init,
+                                 rng=np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),
+        dict(depth=3, max_depth=5),
+        dict(activations=("relu", "tanh"), depth=2, seed=4, weight_init="xavier_normal"),
+    ],
+)
+def test_explorer_widgets_and_first_drawing(digits, callback_errors, kwargs):
+    x, y = digits
+    w = gradient_norm_explorer(x, y, **kwargs)
+    depth, activations = kwargs.get("depth", 10), kwargs.get("activations", ("sigmoid", "tanh", "relu"))
+    init = kwargs.get("weight_init", "kaiming_normal")
+    assert isinstance(w, widgets.interactive)
+    slider, dropdown = w.children[0], w.children[1]
+    assert isinstance(slider, widgets.IntSlider) and slider.description == "depth"
+    assert (slider.value, slider.min, slider.max) == (depth, 1, kwargs.get("max_depth", 30))
+    assert isinstance(dropdown, widgets.Dropdown) and dropdown.description == "activation"
+    assert dropdown.options == tuple(activations) and dropdown.value == activations[0]
+    assert callback_errors() == []
+    (number,) = plt.get_fignums()
+    title, norms = _drawn(number)
+    assert title == f"{depth} hidden layers, {activations[0]}, {init} init"
+    assert_allclose(norms, _want(x, y, depth, activations[0], init, kwargs.get("seed", 0)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("new_depth", [1, 4, 12])
+def test_moving_the_slider_redraws(digits, callback_errors, new_depth):
+    x, y = digits
+    w = gradient_norm_explorer(x, y, depth=2, max_depth=12)
+    w.children[0].value = new_depth
+    assert callback_errors() == []
+    title, norms = _drawn(plt.get_fignums()[-1])
+    assert title == f"{new_depth} hidden layers, sigmoid, kaiming_normal init"
+    assert norms.shape == (new_depth + 1,)
+    assert_allclose(norms, _want(x, y, new_depth, "sigmoid"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_choosing_an_activation_redraws_with_the_same_seed(digits, callback_errors, activation):
+    x, y = digits
+    w = gradient_norm_explorer(x, y, depth=3, seed=7)
+    w.children[1].value = activation
+    w.update()  # an explicit re-run draws the same picture again
+    assert callback_errors() == []
+    first, second = (_drawn(n) for n in plt.get_fignums()[-2:])
+    assert first[0] == second[0] == f"3 hidden layers, {activation}, kaiming_normal init"
+    np.testing.assert_array_equal(first[1], second[1])
+    assert_allclose(second[1], _want(x, y, 3, activation, seed=7), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(activations=("swish",)), dict(depth=40, max_depth=30), dict(x=np.ones((10, 64), dtype=int))],
+)
+def test_bad_arguments_raise_at_construction(digits, kwargs):
+    x, y = digits
+    x = kwargs.pop("x", x)
+    with pytest.raises((TypeError, ValueError)):
+        gradient_norm_explorer(x, y, **kwargs)
