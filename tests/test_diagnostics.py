@@ -228,3 +228,60 @@ def test_profile_bad_inputs(kwargs, error, match):
 def test_profile_validates_y_itself(y, error):
     with pytest.raises(error, match="^y must"):
         gradient_norm_profile(np.ones((6, 5)), y, depth=2, activation="relu", rng=np.random.default_rng(0))
+
+
+# --- chapter 2: variance of a layer, statistics at initialization, torch hooks -------------------
+
+
+def test_linear_variance_matches_prediction_within_sampling_error():
+    from lecturelib.diagnostics import linear_variance
+
+    for n_in in (16, 256):
+        predicted, measured = linear_variance(n_in, weight_std=0.1, x_std=2.0, rng=np.random.default_rng(n_in))
+        assert predicted == pytest.approx(n_in * 0.01 * 4.0)
+        assert abs(measured / predicted - 1) < 0.1
+
+
+def test_linear_variance_bad_arguments():
+    from lecturelib.diagnostics import linear_variance
+
+    with pytest.raises(ValueError, match="n_in must be >= 1"):
+        linear_variance(0, weight_std=0.1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="weight_std must be >= 0"):
+        linear_variance(4, weight_std=-1.0, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        linear_variance(4, weight_std=0.1, rng=0)
+
+
+def test_init_statistics_shapes_and_he_vs_xavier():
+    from lecturelib.diagnostics import init_statistics
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((256, 64)), rng.integers(0, 10, size=256)
+    stats, hidden = init_statistics(x, y, depth=12, activation="relu", weight_init="kaiming_normal",
+                                    width=64, rng=np.random.default_rng(1))
+    assert len(hidden) == 12 and hidden[0].shape == (256, 64)
+    assert stats.activation_std.shape == (13,)
+    np.testing.assert_allclose(stats.activation_std[:-1], [h.std() for h in hidden], rtol=1e-12)
+    xavier, _ = init_statistics(x, y, depth=12, activation="relu", weight_init="xavier_normal",
+                                width=64, rng=np.random.default_rng(1))
+    factor = (xavier.activation_std[11] / xavier.activation_std[0]) ** (1 / 11)
+    assert abs(factor - 2 ** -0.5) < 0.08
+    assert 0.2 < stats.activation_std[11] / stats.activation_std[0] < 5
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_torch_layer_statistics_equal_numpy(activation):
+    torch = pytest.importorskip("torch")
+    from lecturelib.diagnostics import layer_statistics, torch_layer_statistics
+    from lecturelib.models import mlp_to_torch
+
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((32, 6)), rng.integers(0, 4, size=32)
+    model = MLP([6, 8, 8, 4], activation=activation, weight_init="xavier_normal", rng=np.random.default_rng(0))
+    want = layer_statistics(model, x, y).as_dict()
+    got = torch_layer_statistics(mlp_to_torch(model), x, y).as_dict()
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-10, atol=1e-14, err_msg=name)
+    with pytest.raises(TypeError, match="model must be a torch.nn.Sequential"):
+        torch_layer_statistics(torch.nn.Linear(2, 2), x, y)

@@ -131,3 +131,32 @@ def test_in_place_changes_to_dout_do_not_fool_the_checker(capsys):
 
     assert check_linear_backward(student) is False
     assert capsys.readouterr().out.startswith("Not yet: dx has the right shape but wrong values")
+
+
+def test_check_xavier_uniform(capsys):
+    from lecturelib.exercises import check_xavier_uniform
+    from lecturelib.init import xavier_uniform
+
+    assert check_xavier_uniform(xavier_uniform) is True
+    assert "Correct!" in capsys.readouterr().out
+    too_narrow = lambda shape, gain=1.0, *, rng: xavier_uniform(shape, gain=gain / 2, rng=rng)  # noqa: E731
+    assert check_xavier_uniform(too_narrow) is False
+    too_wide = lambda shape, gain=1.0, *, rng: xavier_uniform(shape, gain=2 * gain, rng=rng)  # noqa: E731
+    assert check_xavier_uniform(too_wide) is False
+    normal = lambda shape, gain=1.0, *, rng: np.clip(rng.normal(size=shape), -0.01, 0.01)  # noqa: E731
+    assert check_xavier_uniform(normal) is False
+
+    def stub(shape, gain=1.0, *, rng):
+        raise NotImplementedError
+
+    assert check_xavier_uniform(stub) is False
+    assert "NotImplementedError" in capsys.readouterr().out
+
+
+def test_check_number(capsys):
+    from lecturelib.exercises import check_number
+
+    assert check_number(None, 1.387) is False
+    assert check_number(1.2, 1.387, name="g") is False
+    assert "g = 1.2 is not right" in capsys.readouterr().out
+    assert check_number(1.3868, 1.38675, name="g") is True

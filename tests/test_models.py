@@ -151,3 +151,27 @@ def test_autograd_graph_bad_inputs():
         autograd_graph(torch.ones(2) * 2)
     with pytest.raises(ValueError, match="^tensor has no grad_fn"):
         autograd_graph(torch.ones(2, requires_grad=True))  # a leaf
+
+
+@pytest.mark.parametrize("scheme, std", [("xavier_normal", (2 / 1024) ** 0.5), ("kaiming_normal", (2 / 512) ** 0.5),
+                                         ("xavier_uniform", (2 / 1024) ** 0.5), ("kaiming_uniform", (2 / 512) ** 0.5),
+                                         ("lecun_normal", (1 / 512) ** 0.5)])
+def test_init_linear_layers_statistics_and_seeding(scheme, std):
+    from lecturelib.models import init_linear_layers_
+
+    net = init_linear_layers_(torch_mlp([512, 512, 10]), scheme, generator=torch.Generator().manual_seed(0))
+    w = net[0].weight.detach().double()
+    assert abs(w.std().item() / std - 1) < 5 / (2 * w.numel()) ** 0.5 * 2
+    assert net[0].bias.abs().max().item() == 0.0
+    again = init_linear_layers_(torch_mlp([512, 512, 10]), scheme, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(net[0].weight, again[0].weight)
+
+
+def test_init_linear_layers_default_and_errors():
+    from lecturelib.models import init_linear_layers_
+
+    net = torch_mlp([4, 3])
+    before = net[0].weight.clone()
+    assert torch.equal(init_linear_layers_(net, "linear_default")[0].weight, before)
+    with pytest.raises(ValueError, match="weight_init must be one of"):
+        init_linear_layers_(net, "he")

@@ -211,3 +211,20 @@ def test_decision_boundary_bad_y(bad):
     y = y[:-1] if bad == "short" else y - 1
     with pytest.raises(ValueError, match="^y must"):
         plot_decision_boundary(lambda P: np.zeros(len(P), dtype=int), X, y, resolution=10)
+
+
+def test_plot_layer_histograms_draws_one_panel_per_layer():
+    from lecturelib.plotting import plot_layer_histograms
+
+    rng = np.random.default_rng(0)
+    hidden = [rng.standard_normal((50, 8)) * 0.5**l for l in range(10)]
+    axes = plot_layer_histograms(hidden, label="demo")
+    assert len(axes) == 5 and axes[0].get_ylabel() == "density"
+    assert all(ax.get_title().startswith("layer ") for ax in axes)
+    assert axes[0].get_legend() is not None
+    axes = plot_layer_histograms(hidden, layers=(1, 10), value_range=(-1, 1))
+    assert [ax.get_title().split(":")[0] for ax in axes] == ["layer 1", "layer 10"]
+    with pytest.raises(ValueError, match="layers\\[i\\] must be <= 10"):
+        plot_layer_histograms(hidden, layers=(11,))
+    with pytest.raises(ValueError, match="hidden must hold at least one layer"):
+        plot_layer_histograms([])

@@ -100,3 +100,20 @@ def test_bad_arguments_raise_at_construction(digits, kwargs):
     x = kwargs.pop("x", x)
     with pytest.raises((TypeError, ValueError)):
         gradient_norm_explorer(x, y, **kwargs)
+
+
+def test_init_explorer_controls_and_validation():
+    from lecturelib.widgets import init_explorer
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 16)), rng.integers(0, 3, size=64)
+    w = init_explorer(x, y, schemes=("xavier_normal", "kaiming_normal"), activations=("tanh", "relu"),
+                      depth=3, max_depth=6, width=16)
+    scheme, activation, depth = w.children[:3]
+    assert (scheme.value, activation.value, depth.value) == ("xavier_normal", "tanh", 3)
+    depth.value = 5
+    activation.value = "relu"
+    with pytest.raises(ValueError, match="schemes\\[i\\] must be one of"):
+        init_explorer(x, y, schemes=("he",))
+    with pytest.raises(ValueError, match="depth must be <= 6"):
+        init_explorer(x, y, depth=7, max_depth=6)

@@ -1,0 +1,282 @@
+"""Torch helpers for experiments: a plain mini-batch training loop and evaluation.
+
+:func:`train` is the loop every torch experiment of the book runs: shuffle,
+forward, loss, backward, step, once per mini-batch, and one
+:class:`~lecturelib.history.History` entry per epoch.  :func:`evaluate` measures
+loss and accuracy without gradients.  Both accept numpy arrays or tensors
+(:func:`to_tensors`).
+
+This module imports torch; the numpy core never imports it.  Randomness
+(the order of the mini-batches) comes only from a :class:`torch.Generator`
+seeded with ``seed``; torch's global generator is never read or reseeded here.
+Layers that draw random numbers themselves (dropout) use torch's global
+generator: seed it once per notebook with :func:`lecturelib.seed_everything`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validation import check_int
+from .history import History
+
+__all__ = ["LossFn", "to_tensors", "evaluate", "train"]
+
+#: ``loss_fn(logits, targets) -> scalar``, the mean loss over the batch.
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _model_dtype_device(model: Any) -> tuple[torch.dtype, torch.device]:
+    """The dtype and device of ``model``'s first parameter."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    param = next(model.parameters(), None)
+    if param is None:
+        raise ValueError("model must have at least one parameter, got a module without parameters")
+    return param.dtype, param.device
+
+
+def to_tensors(
+    X: Any, y: Any, *, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu",
+    X_name: str = "X", y_name: str = "y",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features and class labels as tensors, after checking their types and shapes.
+
+    Parameters
+    ----------
+    X : ndarray or Tensor of shape (N, ...), floating point
+        Inputs, one row (or image) per example; cast to ``dtype``.
+    y : ndarray or Tensor of shape (N,), integer
+        Class indices; cast to ``int64``.
+    dtype : torch.dtype, default torch.float32
+        Floating dtype of the returned features (use the model's).
+    device : torch.device or str, default "cpu"
+    X_name, y_name : str
+        Parameter names used in error messages (e.g. ``"X_val"``).
+
+    Returns
+    -------
+    X : Tensor of shape (N, ...), ``dtype``
+    y : Tensor of shape (N,), int64
+
+    Examples
+    --------
+    >>> X, y = to_tensors(np.zeros((3, 2)), np.array([0, 1, 1]))
+    >>> X.dtype, y.dtype
+    (torch.float32, torch.int64)
+    """
+    X = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X))
+    y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+    if not X.is_floating_point():
+        raise TypeError(f"{X_name} must be a floating-point array, got dtype {X.dtype}")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"{y_name} must be an integer array of class indices, got dtype {y.dtype}")
+    if X.ndim < 2:
+        raise ValueError(f"{X_name} must have shape (N, ...) with >= 2 dimensions, got shape {tuple(X.shape)}")
+    if y.ndim != 1:
+        raise ValueError(f"{y_name} must be a 1-D array of shape (N,), got shape {tuple(y.shape)}")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{X_name} and {y_name} must have the same number of rows, "
+            f"got shapes {tuple(X.shape)} and {tuple(y.shape)}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{X_name} must hold at least one example, got shape {tuple(X.shape)}")
+    return X.to(device=device, dtype=dtype), y.to(device=device, dtype=torch.int64)
+
+
+@contextmanager
+def _mode(model: nn.Module, training: bool) -> Iterator[None]:
+    """Put ``model`` in train or eval mode, and restore its mode afterwards."""
+    was_training = model.training
+    model.train(training)
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def _check_loss_fn(loss_fn: Any) -> LossFn:
+    if loss_fn is None:
+        return nn.functional.cross_entropy
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable as loss_fn(logits, targets), got {type(loss_fn).__name__}")
+    return loss_fn
+
+
+def _evaluate(
+    model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, batch_size: int
+) -> tuple[float, float]:
+    """:func:`evaluate` on tensors that are already checked."""
+    total_loss, n_correct = 0.0, 0
+    with torch.no_grad(), _mode(model, training=False):
+        for start in range(0, len(y), batch_size):
+            logits = model(X[start:start + batch_size])
+            yb = y[start:start + batch_size]
+            total_loss += loss_fn(logits, yb).item() * len(yb)
+            n_correct += int((logits.argmax(dim=1) == yb).sum())
+    return total_loss / len(y), n_correct / len(y)
+
+
+def evaluate(
+    model: nn.Module, X: Any, y: Any, *, loss_fn: LossFn | None = None, batch_size: int = 1024
+) -> tuple[float, float]:
+    r"""Mean loss and accuracy of ``model`` on ``(X, y)``, in eval mode and without gradients.
+
+    .. math::
+        \text{loss} = \frac1N \sum_{i=1}^N \ell(f(x_i), y_i), \qquad
+        \text{accuracy} = \frac1N \sum_{i=1}^N [\operatorname{argmax}_k f(x_i)_k = y_i]
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps inputs of shape ``(B, ...)`` to logits of shape ``(B, K)``.
+        Its train/eval mode is restored afterwards.
+    X : ndarray or Tensor of shape (N, ...), floating point
+    y : ndarray or Tensor of shape (N,), integer class indices in ``[0, K)``
+    loss_fn : callable, optional
+        ``loss_fn(logits, targets)`` returning the *mean* loss over a batch;
+        default :func:`torch.nn.functional.cross_entropy`.
+    batch_size : int, default 1024
+        Examples per forward pass (only memory, not the result, depends on it
+        up to float rounding).
+
+    Returns
+    -------
+    loss : float
+    accuracy : float in [0, 1]
+
+    Examples
+    --------
+    >>> net = nn.Linear(2, 3)
+    >>> loss, acc = evaluate(net, np.zeros((4, 2)), np.array([0, 1, 2, 0]))
+    >>> 0.0 <= acc <= 1.0
+    True
+    """
+    dtype, device = _model_dtype_device(model)
+    X, y = to_tensors(X, y, dtype=dtype, device=device)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    return _evaluate(model, X, y, _check_loss_fn(loss_fn), batch_size)
+
+
+def _train_epoch(
+    model: nn.Module, X: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn, batch_size: int, generator: torch.Generator,
+) -> tuple[float, float]:
+    """One pass over ``(X, y)`` in a random order; returns mean loss and accuracy of the batches."""
+    order = torch.randperm(len(y), generator=generator).to(y.device)
+    total_loss, n_correct = 0.0, 0
+    with _mode(model, training=True):
+        for start in range(0, len(y), batch_size):
+            idx = order[start:start + batch_size]
+            logits = model(X[idx])
+            loss = loss_fn(logits, y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(idx)
+            n_correct += int((logits.argmax(dim=1) == y[idx]).sum())
+    return total_loss / len(y), n_correct / len(y)
+
+
+def train(
+    model: nn.Module, X: Any, y: Any, *, optimizer: torch.optim.Optimizer, epochs: int,
+    batch_size: int = 64, X_val: Any = None, y_val: Any = None,
+    loss_fn: LossFn | None = None, seed: int = 0,
+) -> History:
+    r"""Train ``model`` with mini-batch gradient descent and record one entry per epoch.
+
+    Every epoch visits the training examples in a fresh random order drawn
+    from ``torch.Generator().manual_seed(seed)`` (the last batch may be
+    smaller), and for each batch runs forward, loss, ``backward()`` and
+    ``optimizer.step()`` in train mode.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps inputs of shape ``(B, ...)`` to logits of shape ``(B, K)``;
+        trained in place. Numpy inputs are cast to its parameters' dtype.
+    X : ndarray or Tensor of shape (N, ...), floating point
+    y : ndarray or Tensor of shape (N,), integer class indices
+    optimizer : torch.optim.Optimizer
+        Built on ``model.parameters()``, e.g. ``torch.optim.SGD(model.parameters(), lr=0.01)``.
+    epochs : int
+        Number of passes over the training set, ``>= 1``.
+    batch_size : int, default 64
+        Examples per gradient step, ``>= 1``.
+    X_val : ndarray or Tensor of shape (N_val, ...), optional
+    y_val : ndarray or Tensor of shape (N_val,), optional
+        Validation data (both or neither), evaluated after every epoch.
+    loss_fn : callable, optional
+        ``loss_fn(logits, targets)`` returning the mean loss over a batch;
+        default :func:`torch.nn.functional.cross_entropy`.
+    seed : int, default 0
+        Seed of the shuffling generator, ``>= 0``.
+
+    Returns
+    -------
+    History
+        Entries at epochs ``0, 1, ..., epochs`` with metrics ``"loss"`` and
+        ``"accuracy"``, plus ``"val_loss"`` and ``"val_accuracy"`` when
+        validation data is given.
+
+    Notes
+    -----
+    *Epoch 0* is the untrained model, measured with :func:`evaluate` (eval
+    mode, no gradients) on the full training set, so that every curve starts
+    where training starts: at chance level, loss about :math:`\ln K`.
+    For epochs ``>= 1``, ``loss`` and ``accuracy`` are averaged over the
+    epoch's mini-batches (weighted by batch size) as they were computed
+    *during* the epoch, i.e. by a model that kept changing -- the cheap
+    running estimate every training loop prints, slightly behind the model
+    at the end of the epoch. ``val_*`` are measured at the end of the epoch.
+
+    Examples
+    --------
+    >>> net = nn.Linear(2, 2)
+    >>> _ = nn.init.zeros_(net.weight), nn.init.zeros_(net.bias)
+    >>> X, y = np.array([[-1.0, 0.0], [1.0, 0.0]] * 8), np.array([0, 1] * 8)
+    >>> opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    >>> h = train(net, X, y, optimizer=opt, epochs=5, batch_size=4)
+    >>> h.steps, h.last("accuracy")
+    ([0, 1, 2, 3, 4, 5], 1.0)
+    """
+    dtype, device = _model_dtype_device(model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    own = {id(p) for p in model.parameters()}
+    if not any(id(p) in own for group in optimizer.param_groups for p in group["params"]):
+        raise ValueError("optimizer must update model's parameters, got one built on other tensors")
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    seed = check_int(seed, "seed", low=0, high=2**63 - 1)
+    loss_fn = _check_loss_fn(loss_fn)
+    X, y = to_tensors(X, y, dtype=dtype, device=device)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together, got only one of them")
+    val = None
+    if X_val is not None:
+        val = to_tensors(X_val, y_val, dtype=dtype, device=device, X_name="X_val", y_name="y_val")
+        if val[0].shape[1:] != X.shape[1:]:
+            want = tuple(X.shape[1:])
+            raise ValueError(f"X_val must have rows of shape {want} like X, got shape {tuple(val[0].shape)}")
+
+    def measure(loss: float, accuracy: float) -> dict[str, float]:
+        if val is None:
+            return {"loss": loss, "accuracy": accuracy}
+        val_loss, val_accuracy = _evaluate(model, *val, loss_fn, 1024)
+        return {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_accuracy}
+
+    generator = torch.Generator().manual_seed(seed)
+    history = History()
+    history.record(0, **measure(*_evaluate(model, X, y, loss_fn, 1024)))
+    for epoch in range(1, epochs + 1):
+        loss, accuracy = _train_epoch(model, X, y, optimizer, loss_fn, batch_size, generator)
+        history.record(epoch, **measure(loss, accuracy))
+    return history

@@ -1,0 +1,214 @@
+"""Tests for lecturelib.training: the torch mini-batch loop and evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lecturelib.history import History
+from lecturelib.training import evaluate, to_tensors, train
+
+
+def _blobs(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-separated Gaussian blobs in 4-D (float64 features, int64 labels)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    centers = 4.0 * np.eye(3, 4)
+    return centers[y] + 0.5 * rng.standard_normal((n, 4)), y.astype(np.int64)
+
+
+def _net(seed: int = 0, dtype: torch.dtype = torch.float32) -> nn.Sequential:
+    """A small MLP initialised from its own generator (the global RNG is left alone)."""
+    net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3)).to(dtype)
+    g = torch.Generator().manual_seed(seed)
+    for m in net:
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu", generator=g)
+            nn.init.zeros_(m.bias)
+    return net
+
+
+def _fit(seed: int = 0, epochs: int = 3, **kwargs) -> tuple[History, nn.Module]:
+    X, y = _blobs()
+    net = _net()
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    return train(net, X, y, optimizer=opt, epochs=epochs, batch_size=16, seed=seed, **kwargs), net
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_loss_decreases_on_separable_problem(dtype):
+    X, y = _blobs()
+    net = _net(dtype=dtype)
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    h = train(net, X, y, optimizer=opt, epochs=10, batch_size=16)
+    assert h.last("loss") < 0.5 * h["loss"][0]
+    assert h.last("accuracy") == 1.0
+    assert evaluate(net, X, y)[1] == 1.0
+
+
+@pytest.mark.parametrize("epochs", [1, 4])
+@pytest.mark.parametrize("with_val", [False, True])
+def test_history_has_one_entry_per_epoch_plus_epoch_zero(epochs, with_val):
+    X_val, y_val = _blobs(30, seed=1)
+    kwargs = {"X_val": X_val, "y_val": y_val} if with_val else {}
+    h, _ = _fit(epochs=epochs, **kwargs)
+    assert isinstance(h, History)
+    assert h.steps == list(range(epochs + 1))
+    expected = {"loss", "accuracy"} | ({"val_loss", "val_accuracy"} if with_val else set())
+    assert set(h.metrics) == expected
+    for name in expected:
+        assert len(h[name]) == epochs + 1
+
+
+def test_epoch_zero_is_the_untrained_model_on_the_full_training_set():
+    X, y = _blobs()
+    X_val, y_val = _blobs(30, seed=1)
+    loss0, acc0 = evaluate(_net(), X, y)
+    val_loss0, val_acc0 = evaluate(_net(), X_val, y_val)
+    h, _ = _fit(X_val=X_val, y_val=y_val)
+    np.testing.assert_allclose([h["loss"][0], h["accuracy"][0]], [loss0, acc0], rtol=1e-6)
+    np.testing.assert_allclose([h["val_loss"][0], h["val_accuracy"][0]], [val_loss0, val_acc0], rtol=1e-6)
+
+
+def test_val_metrics_are_measured_on_the_trained_model():
+    X_val, y_val = _blobs(30, seed=1)
+    h, net = _fit(X_val=X_val, y_val=y_val)
+    expected = evaluate(net, X_val, y_val)
+    np.testing.assert_allclose([h.last("val_loss"), h.last("val_accuracy")], expected, rtol=1e-6)
+
+
+def test_same_seed_gives_identical_history_and_weights():
+    (h1, net1), (h2, net2) = _fit(seed=3), _fit(seed=3)
+    assert h1.metrics == h2.metrics
+    for p1, p2 in zip(net1.parameters(), net2.parameters()):
+        assert torch.equal(p1, p2)
+
+
+def test_different_seed_shuffles_differently():
+    (h1, net1), (h2, net2) = _fit(seed=0), _fit(seed=1)
+    assert h1["loss"][0] == h2["loss"][0]  # same initial model
+    assert not np.array_equal(h1["loss"][1:], h2["loss"][1:])
+    assert not torch.equal(net1[0].weight, net2[0].weight)
+
+
+def test_train_leaves_global_rng_alone():
+    X, y = _blobs()
+    net = _net()  # nn.Linear's default init draws from the global RNG: build the net first
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    state = torch.get_rng_state()
+    train(net, X, y, optimizer=opt, epochs=2, X_val=X, y_val=y)
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_full_batch_training_equals_manual_gradient_descent():
+    X, y = _blobs(24)
+    net, ref = _net(dtype=torch.float64), _net(dtype=torch.float64)
+    train(net, X, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=2, batch_size=24)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    for _ in range(2):  # with one batch the order does not matter
+        loss = nn.functional.cross_entropy(ref(Xt), yt)
+        grads = torch.autograd.grad(loss, list(ref.parameters()))
+        with torch.no_grad():
+            for p, g in zip(ref.parameters(), grads):
+                p -= 0.1 * g
+    for p, q in zip(net.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_train_restores_the_model_mode():
+    net = _net().eval()
+    X, y = _blobs()
+    train(net, X, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.01), epochs=1)
+    assert not net.training
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 1024])
+def test_evaluate_matches_manual_computation(batch_size):
+    X, y = _blobs(50)
+    net = _net(dtype=torch.float64)
+    with torch.no_grad():
+        logits = net(torch.from_numpy(X)).numpy()
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss, acc = evaluate(net, X, y, batch_size=batch_size)
+    np.testing.assert_allclose(loss, -log_probs[np.arange(len(y)), y].mean(), rtol=1e-12)
+    assert acc == np.mean(logits.argmax(axis=1) == y)
+
+
+def test_evaluate_uses_eval_mode_and_custom_loss():
+    X, y = _blobs(20)
+    net = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.9)).double()
+    net.train()
+    calls = []
+
+    def loss_fn(logits, targets):
+        calls.append(len(targets))
+        return nn.functional.cross_entropy(logits, targets)
+
+    a, b = evaluate(net, X, y, loss_fn=loss_fn, batch_size=8), evaluate(net, X, y)
+    np.testing.assert_allclose(a, b, rtol=1e-12)  # dropout is off in eval mode, so the calls agree
+    assert calls == [8, 8, 4]
+    assert net.training
+
+
+def test_to_tensors_casts_to_dtype():
+    X, y = to_tensors(np.ones((3, 2)), np.array([0, 1, 2], dtype=np.int32), dtype=torch.float64)
+    assert X.dtype == torch.float64 and y.dtype == torch.int64
+    Xt, yt = to_tensors(torch.ones(3, 1, 2, 2), torch.tensor([0, 1, 0]))
+    assert Xt.shape == (3, 1, 2, 2) and Xt.dtype == torch.float32
+
+
+_Y5 = np.zeros(5, dtype=np.int64)
+
+
+def _bad(**overrides):
+    X, y = _blobs()
+    net = _net()
+    kwargs = {"optimizer": torch.optim.SGD(net.parameters(), lr=0.1), "epochs": 1}
+    kwargs.update(overrides)
+    X, y = kwargs.pop("X", X), kwargs.pop("y", y)
+    return train(kwargs.pop("model", net), X, y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "match"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be >= 1, got 0"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an integer"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
+        ({"seed": -1}, ValueError, "seed must be >= 0"),
+        ({"optimizer": "sgd"}, TypeError, "optimizer must be a torch.optim.Optimizer, got str"),
+        ({"model": lambda x: x}, TypeError, "model must be a torch.nn.Module"),
+        ({"model": nn.ReLU()}, ValueError, "model must have at least one parameter"),
+        ({"loss_fn": 3}, TypeError, "loss_fn must be callable"),
+        ({"optimizer": torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)}, ValueError, "optimizer must update model"),
+        ({"X": np.zeros((95, 4))}, ValueError, r"X and y must have the same number of rows.*\(95, 4\)"),
+        ({"X": np.zeros(96)}, ValueError, "X must have shape"),
+        ({"X": np.zeros((96, 4), dtype=np.int64)}, TypeError, "X must be a floating-point array"),
+        ({"y": np.zeros(96)}, TypeError, "y must be an integer array"),
+        ({"y": np.zeros((96, 1), dtype=np.int64)}, ValueError, r"y must be a 1-D array.*\(96, 1\)"),
+        ({"X_val": np.zeros((5, 4))}, ValueError, "X_val and y_val must be given together"),
+        ({"X_val": np.zeros((5, 3)), "y_val": _Y5}, ValueError, r"X_val must have rows of shape \(4,\)"),
+        ({"X_val": np.zeros((5, 4)), "y_val": _Y5[:4]}, ValueError, "X_val and y_val must have the same"),
+    ],
+)
+def test_train_rejects_bad_arguments(overrides, error, match):
+    with pytest.raises(error, match=match):
+        _bad(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
+        ({"loss_fn": "ce"}, TypeError, "loss_fn must be callable"),
+        ({"y": np.arange(4)}, ValueError, "X and y must have the same number of rows"),
+    ],
+)
+def test_evaluate_rejects_bad_arguments(kwargs, error, match):
+    X, y = _blobs(6)
+    args = {"X": X, "y": y, **kwargs}
+    with pytest.raises(error, match=match):
+        evaluate(_net(), args.pop("X"), args.pop("y"), **args)
