@@ -31,7 +31,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build --warningiserror --keep-going --builder html .
+	$(BIN)/jupyter-book build --all --warningiserror --keep-going --builder html .
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
