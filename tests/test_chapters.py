@@ -149,3 +149,24 @@ def test_widget_cells_have_a_static_figure_for_the_book(chapter):
         assert "nbval-ignore-output" in tags, "nbval cannot see output-widget captures"
         assert any("image/png" in o.get("data", {}) for c in cells[i + 1:i + 3] for o in c.outputs), \
             "a static figure follows the widget"
+
+
+def _cited_keys() -> set[str]:
+    import re
+
+    sources = [c.source for p in CHAPTERS for c in read(p).cells if c.cell_type == "markdown"]
+    sources += [p.read_text() for p in ROOT.glob("*.md")] + [p.read_text() for p in (ROOT / "appendix").glob("*.md")]
+    keys = set()
+    for text in sources:
+        for group in re.findall(r"\{(?:foot)?cite(?::\w+)?\}`([^`]+)`", text):
+            keys |= {k.strip() for k in group.split(",")}
+    return keys
+
+
+def test_every_citation_is_in_references_bib_and_every_entry_is_cited():
+    import re
+
+    bib_keys = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), flags=re.M))
+    cited = _cited_keys()
+    assert cited <= bib_keys, f"cited but missing from references.bib: {sorted(cited - bib_keys)}"
+    assert bib_keys <= cited, f"in references.bib but never cited (the bibliography page lists all): {sorted(bib_keys - cited)}"
