@@ -10,11 +10,12 @@ STAMP  := $(VENV)/.installed
 # Kernels started by Jupyter must find the venv's python first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv book test test-unit test-notebooks lab execute benchmark clean
+.PHONY: help venv book test test-unit test-notebooks test-browser lab execute benchmark clean
 
 help:
 	@echo "make book       build the book into _build/html (creates .venv first)"
 	@echo "make test       unit tests + nbval on every chapter (creates .venv first)"
+	@echo "make test-browser  the built book and JupyterLab in Chromium (builds the book if stale)"
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make execute    re-execute every chapter in place (refresh committed outputs)"
 	@echo "make benchmark  time and peak memory per chapter -> benchmarks/results.md"
@@ -41,6 +42,9 @@ test-unit: $(STAMP)
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest chapters
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters

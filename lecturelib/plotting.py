@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import MaxNLocator
 
 from ._validation import as_float_array, check_int
 
@@ -162,6 +163,7 @@ def plot_layer_profile(
         ax.plot(layers, values, marker=markers[i % len(markers)], markersize=4, color=color(i), label=label)
     if logy:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")

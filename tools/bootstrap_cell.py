@@ -2,7 +2,7 @@
 
 The repository URL lives in one place, ``repository.url`` in ``_config.yml``.
 This script writes the cell into every chapter (``--write``) or checks that
-every chapter has it (default); ``tests/test_book.py`` runs the check.
+every chapter has it (default); ``tests/test_chapters.py`` runs the check.
 
     python tools/bootstrap_cell.py --write chapters/*.ipynb
 """
