@@ -96,7 +96,8 @@ def mlp_to_torch(model: MLP, *, dtype: torch.dtype = torch.float64) -> nn.Sequen
     """
     if not isinstance(model, MLP):
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
-    net = torch_mlp(model.sizes, activation=model.activation).to(dtype)
+    with torch.random.fork_rng(devices=[]):  # nn.Linear's own init would consume torch's global RNG
+        net = torch_mlp(model.sizes, activation=model.activation).to(dtype)
     with torch.no_grad():
         for l in range(model.n_layers):
             net[2 * l].weight.copy_(torch.from_numpy(model.params[f"{l}.weight"]))

@@ -175,3 +175,14 @@ def test_init_linear_layers_default_and_errors():
     assert torch.equal(init_linear_layers_(net, "linear_default")[0].weight, before)
     with pytest.raises(ValueError, match="weight_init must be one of"):
         init_linear_layers_(net, "he")
+
+
+def test_mlp_to_torch_leaves_torch_global_rng_untouched():
+    from lecturelib.mlp import MLP
+    from lecturelib.models import mlp_to_torch
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    mlp_to_torch(MLP([4, 8, 2], rng=np.random.default_rng(0)))
+    assert torch.equal(torch.rand(3), expected)
