@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_float_array, as_index_array, check_int, check_number, check_option, check_rng
+from .activations import get_activation
 from .mlp import MLP
 
 __all__ = [
@@ -100,8 +101,6 @@ def layer_statistics(
         raise TypeError(f"model must be an MLP, got {type(model).__name__}")
     saturation_threshold = check_number(saturation_threshold, "saturation_threshold", low=0.0, high=1.0)
     model.loss_and_grads(x, y)
-    from .activations import get_activation
-
     frac_saturated = []
     for l, z in enumerate(model.preactivations):
         name = model.layer_activation(l)
