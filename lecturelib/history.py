@@ -41,6 +41,8 @@ class History:
     def record(self, step: int, **values: float) -> None:
         """Append one entry per metric, all at ``step``."""
         step = check_int(step, "step", low=0)
+        if self.steps and step <= self.steps[-1]:
+            raise ValueError(f"step must increase, got {step} after {self.steps[-1]}")
         if self.steps and set(values) != set(self.metrics):
             raise ValueError(
                 f"values must name the same metrics as before {sorted(self.metrics)}, got {sorted(values)}"

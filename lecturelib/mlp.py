@@ -30,12 +30,23 @@ __all__ = ["MLP", "train_gd", "operation_counts"]
 Initializer = Callable[..., np.ndarray]
 
 
+def _check_sizes(sizes: Sequence[int] | np.ndarray) -> list[int]:
+    """Layer widths as a list of positive ints (a list, tuple or 1-D integer array)."""
+    if isinstance(sizes, np.ndarray):
+        if sizes.ndim != 1:
+            raise ValueError(f"sizes must be 1-D, got an array of shape {sizes.shape}")
+        sizes = sizes.tolist()
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+        raise ValueError(f"sizes must be a sequence of at least 2 layer widths, got {sizes!r}")
+    return [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+
+
 class MLP:
     """Multilayer perceptron with explicit forward and backward passes.
 
     Parameters
     ----------
-    sizes : sequence of int
+    sizes : sequence of int or 1-D integer array
         Layer widths ``[n_0, n_1, ..., n_L]``: input dimension, hidden widths,
         number of outputs. At least two entries.
     activation : str, default "relu"
@@ -76,9 +87,7 @@ class MLP:
         weight_init: str | Initializer = "linear_default",
         rng: np.random.Generator,
     ) -> None:
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-            raise ValueError(f"sizes must be a sequence of at least 2 layer widths, got {sizes!r}")
-        self.sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+        self.sizes = _check_sizes(sizes)
         self.activation = check_option(activation, "activation", ACTIVATIONS)
         if isinstance(weight_init, str):
             weight_init = INITIALIZERS[check_option(weight_init, "weight_init", INITIALIZERS)]
@@ -227,9 +236,7 @@ def operation_counts(sizes: Sequence[int], *, batch_size: int = 1) -> dict[str, 
     >>> operation_counts([2, 3, 1])
     {'n_params': 13, 'forward': 9, 'backprop': 27, 'finite_differences': 234}
     """
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-        raise ValueError(f"sizes must be a sequence of at least 2 layer widths, got {sizes!r}")
-    sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
+    sizes = _check_sizes(sizes)
     batch_size = check_int(batch_size, "batch_size", low=1)
     pairs = list(zip(sizes[:-1], sizes[1:]))
     n_params = sum(n_in * n_out + n_out for n_in, n_out in pairs)

@@ -106,3 +106,13 @@ def test_failed_record_leaves_history_unchanged():
 def test_record_rejects_non_integer_step(step):
     with pytest.raises(TypeError, match="^step must be an integer"):
         History().record(step, loss=1.0)
+
+
+def test_steps_must_increase():
+    history = History()
+    history.record(0, loss=1.0)
+    history.record(5, loss=0.5)
+    for step in (5, 3):
+        with pytest.raises(ValueError, match=f"step must increase, got {step} after 5"):
+            history.record(step, loss=0.1)
+    assert history.steps == [0, 5]

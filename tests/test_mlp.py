@@ -359,3 +359,15 @@ def test_train_gd_rejects_non_mlp():
 def test_operation_counts_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
         operation_counts([2, 3], batch_size=0)
+
+
+def test_sizes_may_be_a_numpy_integer_array():
+    from lecturelib.mlp import operation_counts
+
+    net = MLP(np.array([3, 5, 2]), rng=np.random.default_rng(0))
+    assert net.sizes == [3, 5, 2] and all(type(n) is int for n in net.sizes)
+    assert operation_counts(np.array([2, 3, 1])) == operation_counts([2, 3, 1])
+    with pytest.raises(ValueError, match="sizes must be 1-D"):
+        MLP(np.array([[3, 5]]), rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"sizes\[0\] must be an integer"):
+        MLP(np.array([3.0, 5.5]), rng=np.random.default_rng(0))
