@@ -1,9 +1,9 @@
 """Per-layer statistics of a network: what the forward and backward passes look like inside.
 
 These functions *measure*; :mod:`lecturelib.plotting` draws what they return.
-The functions here work on numpy :class:`~lecturelib.mlp.MLP` networks; the
-ones whose names start with ``torch_`` do the same for torch modules with hooks
-and import torch only when called.
+The functions here work on numpy :class:`~lecturelib.mlp.MLP` networks;
+:func:`lecturelib.torchkit.hooks.layer_statistics` measures the same
+statistics on a torch module with hooks.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = [
     "gradient_norm_profile",
     "linear_variance",
     "init_statistics",
-    "torch_layer_statistics",
 ]
 
 
@@ -66,7 +65,8 @@ class LayerStatistics:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-_MAX_DERIVATIVE = {"sigmoid": 0.25, "tanh": 1.0}
+#: Largest value of the derivative of each saturating activation.
+MAX_DERIVATIVE = {"sigmoid": 0.25, "tanh": 1.0}
 
 
 def gradient_norms(model: MLP) -> np.ndarray:
@@ -104,9 +104,9 @@ def layer_statistics(
     frac_saturated = []
     for l, z in enumerate(model.preactivations):
         name = model.layer_activation(l)
-        if name in _MAX_DERIVATIVE:
+        if name in MAX_DERIVATIVE:
             grad = get_activation(name)[1](z)
-            frac_saturated.append(float(np.mean(grad < saturation_threshold * _MAX_DERIVATIVE[name])))
+            frac_saturated.append(float(np.mean(grad < saturation_threshold * MAX_DERIVATIVE[name])))
         else:
             frac_saturated.append(0.0)
     acts = model.activations[1:]
@@ -255,71 +255,3 @@ def init_statistics(
                             n_classes=n_classes, rng=rng)
     stats = layer_statistics(model, x, y)
     return stats, model.activations[1:-1]
-
-
-def torch_layer_statistics(model, x, y, *, loss_fn=None, saturation_threshold: float = 0.1) -> LayerStatistics:
-    """:func:`layer_statistics` for a torch ``nn.Sequential`` of Linear and activation modules.
-
-    Forward hooks on every ``nn.Linear`` record ``z^(l)`` and attach a tensor
-    hook that records ``dL/dz^(l)`` during the backward pass; the module that
-    follows a Linear (if it is an activation) gives ``a^(l)``.  The hooks are
-    removed before returning and the model's ``.grad`` fields are left set.
-
-    Parameters
-    ----------
-    model : torch.nn.Sequential
-    x : tensor or ndarray, shape (N, n_0)
-    y : tensor or ndarray of int, shape (N,)
-    loss_fn : callable, optional
-        Default ``torch.nn.functional.cross_entropy``.
-    """
-    import torch
-    from torch import nn
-
-    if not isinstance(model, nn.Sequential):
-        raise TypeError(f"model must be a torch.nn.Sequential, got {type(model).__name__}")
-    saturation_threshold = check_number(saturation_threshold, "saturation_threshold", low=0.0, high=1.0)
-    loss_fn = loss_fn or nn.functional.cross_entropy
-    dtype = next(model.parameters()).dtype
-    x = torch.as_tensor(x, dtype=dtype)
-    y = torch.as_tensor(y, dtype=torch.int64)
-    modules = list(model)
-    linear_idx = [i for i, m in enumerate(modules) if isinstance(m, nn.Linear)]
-    if not linear_idx:
-        raise ValueError("model must contain at least one torch.nn.Linear")
-    z, a, delta, kinds = {}, {}, {}, {}
-    handles = []
-    for l, i in enumerate(linear_idx):
-        def on_linear(_m, _inp, out, l=l):
-            z[l] = out.detach()
-            a.setdefault(l, out.detach())
-            out.register_hook(lambda g, l=l: delta.__setitem__(l, g.detach()))
-        handles.append(modules[i].register_forward_hook(on_linear))
-        nxt = modules[i + 1] if i + 1 < len(modules) else None
-        kinds[l] = type(nxt).__name__.lower() if nxt is not None and not isinstance(nxt, nn.Linear) else "identity"
-        if kinds[l] != "identity":
-            handles.append(nxt.register_forward_hook(lambda _m, _i, out, l=l: a.__setitem__(l, out.detach())))
-    try:
-        model.zero_grad()
-        loss_fn(model(x), y).backward()
-    finally:
-        for h in handles:
-            h.remove()
-    n = len(linear_idx)
-    sat = []
-    for l in range(n):
-        if kinds[l] in _MAX_DERIVATIVE:
-            s = torch.sigmoid(z[l]) if kinds[l] == "sigmoid" else None
-            d = s * (1 - s) if s is not None else 1 - torch.tanh(z[l]) ** 2
-            sat.append(float((d < saturation_threshold * _MAX_DERIVATIVE[kinds[l]]).double().mean()))
-        else:
-            sat.append(0.0)
-    return LayerStatistics(
-        activation_mean=np.array([float(a[l].mean()) for l in range(n)]),
-        activation_std=np.array([float(a[l].std(unbiased=False)) for l in range(n)]),
-        preactivation_std=np.array([float(z[l].std(unbiased=False)) for l in range(n)]),
-        frac_zero=np.array([float((a[l] == 0).double().mean()) for l in range(n)]),
-        frac_saturated=np.array(sat),
-        delta_std=np.array([float(delta[l].std(unbiased=False)) for l in range(n)]),
-        weight_grad_norm=np.array([float(modules[i].weight.grad.norm()) for i in linear_idx]),
-    )

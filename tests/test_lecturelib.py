@@ -94,3 +94,43 @@ def test_seed_everything_rejects_too_large_seed_before_seeding_anything():
 def test_version_and_public_names():
     assert lecturelib.__version__ == importlib.metadata.version("lecturelib")
     assert set(lecturelib.__all__) == {"seed_everything", "default_rng", "__version__"}
+
+
+# The torch boundary: every top-level module imports with torch unavailable.
+_BLOCK_TORCH = """
+import importlib, pkgutil, sys
+class BlockTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(f"torch is blocked in this test (imported as {name!r})")
+sys.meta_path.insert(0, BlockTorch())
+import lecturelib
+failed = []
+for info in pkgutil.iter_modules(lecturelib.__path__):
+    if info.name == "torchkit":
+        continue
+    try:
+        importlib.import_module("lecturelib." + info.name)
+    except ImportError as err:
+        failed.append(f"lecturelib.{info.name}: {err}")
+print("\\n".join(failed))
+sys.exit(1 if failed else 0)
+"""
+
+
+def test_top_level_modules_import_without_torch():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _BLOCK_TORCH], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, "top-level modules that import torch:\n" + result.stdout + result.stderr
+
+
+def test_torchkit_is_the_torch_boundary():
+    import pkgutil
+
+    import lecturelib.torchkit
+
+    top = {info.name for info in pkgutil.iter_modules(lecturelib.__path__)}
+    assert "torchkit" in top and not {"models", "training", "hooks"} & top
+    assert {info.name for info in pkgutil.iter_modules(lecturelib.torchkit.__path__)} >= {"models", "training", "hooks"}

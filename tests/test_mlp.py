@@ -16,7 +16,7 @@ from lecturelib.data import make_moons
 from lecturelib.gradcheck import check_gradients
 from lecturelib.losses import softmax_cross_entropy
 from lecturelib.mlp import MLP, operation_counts, train_gd
-from lecturelib.models import mlp_to_torch
+from lecturelib.torchkit.models import mlp_to_torch
 
 TOL = dict(rtol=1e-10, atol=1e-13)
 SIZES = [[2, 3], [4, 8, 3], [5, 16, 16, 4], [3, 7, 6, 5, 2]]

@@ -1,4 +1,4 @@
-"""Tests for lecturelib.models: the torch twin of the numpy MLP, and the autograd graph printer."""
+"""Tests for lecturelib.torchkit.models: the torch twin of the numpy MLP, and the autograd graph printer."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import torch
 from numpy.testing import assert_allclose
 from torch import nn
 
-import lecturelib.models
+import lecturelib.torchkit.models
 from lecturelib.activations import ACTIVATIONS
 from lecturelib.mlp import MLP
-from lecturelib.models import TORCH_ACTIVATIONS, autograd_graph, mlp_to_torch, torch_mlp
+from lecturelib.torchkit.models import TORCH_ACTIVATIONS, autograd_graph, mlp_to_torch, torch_mlp
 
 SIZES = [[2, 3], [4, 8, 3], [5, 16, 16, 4], [3, 7, 6, 5, 2]]
 
@@ -110,7 +110,7 @@ def test_autograd_graph_lists_both_inputs_of_a_binary_op():
 
 
 def test_module_doctests_pass():
-    result = doctest.testmod(lecturelib.models)
+    result = doctest.testmod(lecturelib.torchkit.models)
     assert result.attempted >= 2 and result.failed == 0
 
 
@@ -157,7 +157,7 @@ def test_autograd_graph_bad_inputs():
                                          ("xavier_uniform", (2 / 1024) ** 0.5), ("kaiming_uniform", (2 / 512) ** 0.5),
                                          ("lecun_normal", (1 / 512) ** 0.5)])
 def test_init_linear_layers_statistics_and_seeding(scheme, std):
-    from lecturelib.models import init_linear_layers_
+    from lecturelib.torchkit.models import init_linear_layers_
 
     net = init_linear_layers_(torch_mlp([512, 512, 10]), scheme, generator=torch.Generator().manual_seed(0))
     w = net[0].weight.detach().double()
@@ -168,7 +168,7 @@ def test_init_linear_layers_statistics_and_seeding(scheme, std):
 
 
 def test_init_linear_layers_default_and_errors():
-    from lecturelib.models import init_linear_layers_
+    from lecturelib.torchkit.models import init_linear_layers_
 
     net = torch_mlp([4, 3])
     before = net[0].weight.clone()
@@ -179,7 +179,7 @@ def test_init_linear_layers_default_and_errors():
 
 def test_mlp_to_torch_leaves_torch_global_rng_untouched():
     from lecturelib.mlp import MLP
-    from lecturelib.models import mlp_to_torch
+    from lecturelib.torchkit.models import mlp_to_torch
 
     torch.manual_seed(0)
     expected = torch.rand(3)

@@ -1,4 +1,4 @@
-"""Tests for lecturelib.training: the torch mini-batch loop and evaluation."""
+"""Tests for lecturelib.torchkit.training: the torch mini-batch loop and evaluation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from lecturelib.history import History
-from lecturelib.training import evaluate, to_tensors, train
+from lecturelib.torchkit.training import evaluate, to_tensors, train
 
 
 def _blobs(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

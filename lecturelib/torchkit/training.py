@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import check_int
-from .history import History
+from .._validation import check_int
+from ..history import History
 
 __all__ = ["LossFn", "to_tensors", "evaluate", "train"]
 

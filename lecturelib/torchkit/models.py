@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .mlp import MLP
+from ..mlp import MLP
 
 __all__ = ["TORCH_ACTIVATIONS", "TORCH_INITIALIZERS", "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
 

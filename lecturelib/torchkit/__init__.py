@@ -1,0 +1,26 @@
+"""lecturelib.torchkit: everything in the book's library that imports torch.
+
+The numpy core at the top level of :mod:`lecturelib` never imports torch
+(``tests/test_lecturelib.py`` enforces it); the experiments that need torch's
+autograd, modules and optimizers live here:
+
+- :mod:`~lecturelib.torchkit.models`: the numpy MLP's torch twin, torch's
+  initializers by the names of :data:`lecturelib.init.INITIALIZERS`, and the
+  autograd graph as text;
+- :mod:`~lecturelib.torchkit.training`: the one training loop (:func:`train`)
+  and :func:`evaluate`;
+- :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks.
+
+Chapters write ``from lecturelib.torchkit import train``.
+"""
+
+from __future__ import annotations
+
+from .hooks import layer_statistics
+from .models import autograd_graph, init_linear_layers_, mlp_to_torch, torch_mlp
+from .training import evaluate, to_tensors, train
+
+__all__ = [
+    "autograd_graph", "evaluate", "init_linear_layers_", "layer_statistics", "mlp_to_torch", "to_tensors",
+    "torch_mlp", "train",
+]
