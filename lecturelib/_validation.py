@@ -88,6 +88,24 @@ def as_index_array(y: Any, name: str, *, n_classes: int, ndim: int = 1) -> np.nd
     return arr.astype(np.int64, copy=False)
 
 
+def as_labels(y: Any, name: str = "y", *, n_rows: int | None = None, n_rows_of: str = "x") -> np.ndarray:
+    """Return class labels ``y`` as a non-empty 1-D int64 array of indices ``>= 0``.
+
+    With ``n_rows``, ``y`` must have one label per row of the array called
+    ``n_rows_of``.
+    """
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array of class indices, got dtype {arr.dtype}")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of class indices, got shape {arr.shape}")
+    if n_rows is not None and len(arr) != n_rows:
+        raise ValueError(f"{n_rows_of} and {name} must have the same number of rows, got {n_rows} and {len(arr)}")
+    if arr.min() < 0:
+        raise ValueError(f"{name} must hold class indices >= 0, got {arr.min()}")
+    return arr.astype(np.int64, copy=False)
+
+
 def check_shape(x: np.ndarray, name: str, shape: Sequence[int | None], *, meaning: str | None = None) -> None:
     """Raise ``ValueError`` unless ``x.shape`` matches ``shape`` (``None`` matches any size)."""
     ok = x.ndim == len(shape) and all(s is None or s == d for s, d in zip(shape, x.shape))
@@ -110,11 +128,18 @@ def check_number(
     high: float | None = None,
     low_inclusive: bool = True,
     high_inclusive: bool = True,
+    allow_nan: bool = False,
 ) -> float:
-    """Return ``value`` as a float after checking it is a real number in range."""
+    """Return ``value`` as a float after checking it is a real number in range.
+
+    With ``allow_nan=True`` NaN and infinities pass (a diverged loss is worth
+    recording); the range is then checked only for finite values.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
+    if allow_nan and not np.isfinite(value):
+        return value
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if low is not None and (value < low or (not low_inclusive and value == low)):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, as_index_array, check_int, check_number, check_option, check_rng
+from ._validation import as_float_array, as_index_array, as_labels, check_int, check_number, check_option, check_rng
 from .activations import get_activation
 from .mlp import MLP
 
@@ -124,13 +124,7 @@ def layer_statistics(
 def _deep_mlp(x, y, *, depth, width, activation, weight_init, n_classes, rng) -> tuple[MLP, np.ndarray, np.ndarray]:
     """``MLP([n_0] + [width] * depth + [n_classes])`` and validated ``(x, y)``."""
     x = as_float_array(x, "x", ndim=2)
-    y = np.asarray(y)
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"y must be an integer array of class indices, got dtype {y.dtype}")
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"y must be a non-empty 1-D array of class indices, got shape {y.shape}")
-    if len(y) != len(x):
-        raise ValueError(f"x and y must have the same number of rows, got {len(x)} and {len(y)}")
+    y = as_labels(y, "y", n_rows=len(x))
     depth = check_int(depth, "depth", low=1)
     width = check_int(width, "width", low=1)
     n_classes = check_int(int(y.max()) + 1 if n_classes is None else n_classes, "n_classes", low=1)

@@ -1,21 +1,27 @@
 """Automatic checkers for the chapters' exercises.
 
 A checker calls the student's function on seeded random inputs, compares it
-with the library's reference implementation, and *prints* a short verdict
-(it never raises for a wrong answer, so that a notebook keeps running).  It
-returns ``True`` when the answer is correct.
+with an answer derived independently (finite differences, a defining
+property), and *prints* a short verdict (it never raises for a wrong answer,
+so that a notebook keeps running).  It returns ``True`` when the answer is
+correct.  The chapters never show the code a checker expects: the exercise
+is to write it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from . import default_rng
-from .layers import linear_backward, linear_forward
+from ._validation import check_int, check_number
+from .gradcheck import numerical_gradient
+from .losses import softmax
 
-__all__ = ["check_linear_backward", "check_xavier_uniform", "check_number"]
+__all__ = ["check_softmax_backward", "check_orthogonal", "check_answer"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -23,68 +29,122 @@ def _verdict(ok: bool, message: str) -> bool:
     return ok
 
 
-def check_linear_backward(student_fn: Callable, *, seed: int = 0) -> bool:
-    """Check a student's ``linear_backward(dout, cache) -> (dx, dweight, dbias)``.
+def _call(student_fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, str | None]:
+    """Run the student's function; return ``(result, None)`` or ``(None, reason it failed)``."""
+    try:
+        return student_fn(*args, **kwargs), None
+    except NotImplementedError:
+        return None, "the function still raises NotImplementedError."
+    except Exception as err:  # a student's bug: report it, do not crash the notebook
+        return None, f"the function raised {type(err).__name__}: {err}"
 
-    The function is compared with :func:`lecturelib.layers.linear_backward` on
-    three random shapes; the verdict names the first gradient that differs.
+
+def check_softmax_backward(student_fn: Callable, *, seed: int = 0) -> bool:
+    r"""Check a student's ``softmax_backward(dout, p) -> dz``.
+
+    ``p = softmax(z)`` row by row and ``dout = dL/dp``; the answer is
+    ``dL/dz``, the product of ``dout`` with the Jacobian of the softmax. The
+    reference is a finite-difference gradient of
+    :math:`L(z) = \sum_{n,k} \text{dout}_{nk}\,\operatorname{softmax}(z)_{nk}`,
+    so the checker never runs a closed form the student could copy.
     """
+    seed = check_int(seed, "seed", low=0)
     rng = default_rng(seed)
-    for n, n_in, n_out in [(4, 3, 2), (1, 5, 7), (8, 1, 1)]:
-        x = rng.standard_normal((n, n_in))
-        weight = rng.standard_normal((n_out, n_in))
-        bias = rng.standard_normal(n_out)
-        out, cache = linear_forward(x, weight, bias)
-        dout = rng.standard_normal(out.shape)
-        expected = linear_backward(dout, cache)  # before the student's code can touch the arrays
-        try:
-            got = student_fn(dout.copy(), type(cache)(x.copy(), weight.copy(), bias.copy()))
-        except NotImplementedError:
-            return _verdict(False, "the function still raises NotImplementedError.")
-        except Exception as err:  # a student's bug: report it, do not crash the notebook
-            return _verdict(False, f"the function raised {type(err).__name__}: {err}")
-        if not isinstance(got, tuple) or len(got) != 3:
-            return _verdict(False, "return a tuple (dx, dweight, dbias).")
-        for name, g, want in zip(("dx", "dweight", "dbias"), got, expected):
-            g = np.asarray(g)
-            if g.shape != want.shape:
-                return _verdict(False, f"{name} has shape {g.shape}, expected {want.shape} (shape of x={x.shape}).")
-            if not np.allclose(g, want, rtol=1e-10, atol=1e-12):
-                return _verdict(False, f"{name} has the right shape but wrong values (shape of x={x.shape}).")
-    return _verdict(True, "dx, dweight and dbias match the reference on three shapes.")
+    for n, k in [(3, 4), (1, 2), (5, 7)]:
+        z = 2.0 * rng.standard_normal((n, k))
+        dout = rng.standard_normal((n, k))
+        p = softmax(z)
+        want = numerical_gradient(lambda v: float(np.sum(dout * softmax(v))), z.copy())
+        got, failed = _call(student_fn, dout.copy(), p.copy())
+        if failed:
+            return _verdict(False, failed)
+        got = np.asarray(got, dtype=float)
+        if got.shape != z.shape:
+            return _verdict(False, f"dz must have the shape of p, {z.shape}, got {got.shape}.")
+        if not np.allclose(got, want, rtol=1e-6, atol=1e-8):
+            if np.allclose(got, dout * p * (1 - p), rtol=1e-6, atol=1e-8):
+                return _verdict(False, "that is only the diagonal of the Jacobian: every p_j depends "
+                                       "on every z_k.")
+            return _verdict(False, f"dz differs from finite differences for a batch of shape {z.shape}.")
+    return _verdict(True, "dz matches finite differences on three batch shapes.")
 
 
-def check_xavier_uniform(student_fn: Callable, *, seed: int = 0) -> bool:
-    """Check a student's ``xavier_uniform(shape, gain=1.0, *, rng)``.
+def check_orthogonal(student_fn: Callable, *, seed: int = 0, n_draws: int = 400) -> bool:
+    r"""Check a student's ``orthogonal(shape, *, rng)`` for 2-D shapes.
 
-    Draws a large sample and checks the bound ``gain * sqrt(6 / (fan_in + fan_out))``
-    (every value inside it, the extremes close to it) and the standard
-    deviation ``bound / sqrt(3)`` within five standard errors.
+    Three properties, each derived from the definition rather than from a
+    reference implementation:
+
+    1. the rows (wide shapes) or columns (tall shapes) are orthonormal;
+    2. a fresh ``rng`` gives a fresh matrix;
+    3. the matrix is *uniformly* distributed over orthogonal matrices. Under
+       that distribution every entry has mean zero; a QR factorisation
+       without the sign correction of Mezzadri (2007) gives
+       :math:`Q_{11} < 0` nearly always. The checker averages :math:`Q_{11}`
+       over ``n_draws`` draws of a square matrix and asks that the mean be
+       within five standard errors (:math:`1/\sqrt{n\,\cdot\,\text{draws}}`) of zero.
     """
-    for shape, gain in [((300, 200), 1.0), ((100, 400), 5 / 3)]:
-        bound = gain * np.sqrt(6.0 / sum(shape))
-        try:
-            w = np.asarray(student_fn(shape, gain=gain, rng=default_rng(seed)))
-        except NotImplementedError:
-            return _verdict(False, "the function still raises NotImplementedError.")
-        except Exception as err:  # a student's bug: report it, do not crash the notebook
-            return _verdict(False, f"the function raised {type(err).__name__}: {err}")
+    seed = check_int(seed, "seed", low=0)
+    n_draws = check_int(n_draws, "n_draws", low=10)
+    rng = default_rng(seed)
+    for shape in [(6, 6), (3, 7), (7, 3)]:
+        w, failed = _call(student_fn, shape, rng=rng)
+        if failed:
+            return _verdict(False, failed)
+        w = np.asarray(w, dtype=float)
         if w.shape != shape:
             return _verdict(False, f"expected an array of shape {shape}, got {w.shape}.")
-        if np.abs(w).max() > bound:
-            return _verdict(False, f"values exceed the bound {bound:.4f} for shape {shape}, gain {gain:.3g}.")
-        if np.abs(w).max() < 0.99 * bound:
-            return _verdict(False, f"values stay well inside the bound {bound:.4f}: is the range too narrow?")
-        std_err = bound / np.sqrt(3) / np.sqrt(2 * w.size)
-        if abs(w.std() - bound / np.sqrt(3)) > 5 * std_err:
-            return _verdict(False, f"the standard deviation {w.std():.4f} is not that of U(-a, a).")
-    return _verdict(True, "bounds and spread match Glorot & Bengio's uniform initialization.")
+        gram = w @ w.T if shape[0] <= shape[1] else w.T @ w
+        if not np.allclose(gram, np.eye(min(shape)), atol=1e-8):
+            side = "rows" if shape[0] <= shape[1] else "columns"
+            return _verdict(False, f"the {side} of a {shape} result are not orthonormal.")
+    n = 6
+    corner = []
+    for i in range(n_draws):
+        q, failed = _call(student_fn, (n, n), rng=rng)
+        if failed:
+            return _verdict(False, failed)
+        q = np.asarray(q, dtype=float)
+        if i == 1 and np.allclose(q, previous):
+            return _verdict(False, "two calls gave the same matrix: draw it from rng.")
+        previous = q
+        corner.append(float(q[0, 0]))
+    if abs(np.mean(corner)) > 5 / math.sqrt(n * n_draws):
+        return _verdict(False, f"over {n_draws} draws the top-left entry averages {np.mean(corner):+.2f}, "
+                               "not zero: the matrices are orthogonal but not uniformly distributed "
+                               "(fix the signs with R's diagonal).")
+    return _verdict(True, "orthonormal, freshly drawn, and uniformly distributed.")
 
 
-def check_number(answer: float | None, expected: float, *, name: str = "answer", rtol: float = 1e-3) -> bool:
-    """Check a numeric answer against the expected value to relative tolerance ``rtol``."""
+def check_answer(answer: Any, expected: float, *, name: str = "answer", decimals: int) -> bool:
+    """Check a number the question asks for to ``decimals`` decimal places.
+
+    An answer is right when it is within half a unit of its last asked-for
+    decimal of the exact value, i.e. when it is the exact value rounded to
+    ``decimals`` places (or closer). For ``expected = 1.3868`` and
+    ``decimals=2``, 1.39 and 1.387 are right; 1.38 and 1.40 are not.
+
+    Parameters
+    ----------
+    answer : float or None
+        The student's value; ``None`` (or ``...``) means "not answered yet".
+    expected : float
+        The exact value.
+    name : str, default "answer"
+        The variable's name, used in the verdict.
+    decimals : int
+        The precision the question asks for, ``>= 0``.
+    """
+    expected = check_number(expected, "expected")
+    decimals = check_int(decimals, "decimals", low=0)
     if answer is None or answer is ...:
         return _verdict(False, f"set {name} to your value first.")
-    if not np.isfinite(answer) or not np.isclose(answer, expected, rtol=rtol, atol=0.0):
-        return _verdict(False, f"{name} = {answer!r} is not right; try again.")
-    return _verdict(True, f"{name} = {expected:.4g}.")
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return _verdict(False, f"{name} must be a number, got {answer!r}.")
+    # half a unit in the last decimal, plus room for the binary representation of the answer
+    tolerance = 0.5 * 10.0**-decimals * (1 + 1e-9)
+    if not math.isfinite(value) or abs(value - expected) > tolerance:
+        return _verdict(False, f"{name} = {answer!r} is not right to {decimals} decimals; try again.")
+    return _verdict(True, f"{name} = {expected:.{decimals + 2}f}.")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_int, check_number
 
 __all__ = ["History"]
 
@@ -49,9 +48,7 @@ class History:
             )
         converted = {}
         for name, value in values.items():  # convert everything before appending anything
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-            converted[name] = float(value)  # NaN is allowed: a diverged loss is worth recording
+            converted[name] = check_number(value, name, allow_nan=True)  # a diverged loss is worth recording
         self.steps.append(step)
         for name, value in converted.items():
             self.metrics.setdefault(name, []).append(value)

@@ -35,6 +35,7 @@ __all__ = [
     "kaiming_uniform",
     "kaiming_normal",
     "lecun_normal",
+    "orthogonal",
     "linear_default",
     "linear_bias_default",
     "INITIALIZERS",
@@ -60,7 +61,10 @@ NONLINEARITIES: tuple[str, ...] = (
 #: Values accepted for ``mode`` by the Kaiming initialisers.
 FAN_MODES: tuple[str, ...] = ("fan_in", "fan_out")
 
-_LINEAR_FNS = NONLINEARITIES[:7]
+#: Nonlinearities whose gain is 1 because the layer itself is linear.
+_LINEAR_FNS: tuple[str, ...] = (
+    "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+)
 _LEAKY_RELU_DEFAULT_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
 
 
@@ -213,7 +217,7 @@ def zeros(shape: Sequence[int], *, rng: np.random.Generator | None = None) -> np
     return np.zeros(shape, dtype=np.float64)
 
 
-def constant(shape: Sequence[int], val: float) -> np.ndarray:
+def constant(shape: Sequence[int], val: float, *, rng: np.random.Generator | None = None) -> np.ndarray:
     """Return an array filled with ``val``, as ``torch.nn.init.constant_``.
 
     Parameters
@@ -222,6 +226,9 @@ def constant(shape: Sequence[int], val: float) -> np.ndarray:
         Output shape.
     val : float
         Fill value.
+    rng : numpy.random.Generator, optional
+        Ignored; accepted so that ``partial(constant, val=0.1)`` can be called
+        as ``fn(shape, rng=rng)`` like every initializer.
 
     Returns
     -------
@@ -234,11 +241,13 @@ def constant(shape: Sequence[int], val: float) -> np.ndarray:
     """
     shape = _check_shape_arg(shape)
     val = check_number(val, "val")
+    if rng is not None:
+        check_rng(rng)
     return np.full(shape, val, dtype=np.float64)
 
 
 def normal(
-    shape: Sequence[int], std: float = 1.0, *, mean: float = 0.0, rng: np.random.Generator
+    shape: Sequence[int], mean: float = 0.0, std: float = 1.0, *, rng: np.random.Generator
 ) -> np.ndarray:
     r"""Sample :math:`\mathcal{N}(\text{mean}, \text{std}^2)`, as ``torch.nn.init.normal_``.
 
@@ -249,10 +258,10 @@ def normal(
     ----------
     shape : tuple of int
         Output shape.
-    std : float, default 1.0
-        Standard deviation, ``>= 0``.
     mean : float, default 0.0
         Mean.
+    std : float, default 1.0
+        Standard deviation, ``>= 0``.
     rng : numpy.random.Generator
         Source of randomness.
 
@@ -387,7 +396,7 @@ def xavier_normal(
     gain = check_number(gain, "gain")
     fan_in, fan_out = fan_in_and_fan_out(shape)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal(shape, std, rng=rng)
+    return normal(shape, std=std, rng=rng)
 
 
 def _kaiming_std(shape: tuple[int, ...], a: float, mode: str, nonlinearity: str) -> float:
@@ -496,7 +505,7 @@ def kaiming_normal(
     """
     shape = _check_shape_arg(shape)
     std = _kaiming_std(shape, a, mode, nonlinearity)
-    return normal(shape, std, rng=rng)
+    return normal(shape, std=std, rng=rng)
 
 
 def lecun_normal(shape: Sequence[int], *, rng: np.random.Generator) -> np.ndarray:
@@ -535,7 +544,68 @@ def lecun_normal(shape: Sequence[int], *, rng: np.random.Generator) -> np.ndarra
     """
     shape = _check_shape_arg(shape)
     fan_in, _ = fan_in_and_fan_out(shape)
-    return normal(shape, 1.0 / math.sqrt(fan_in), rng=rng)
+    return normal(shape, std=1.0 / math.sqrt(fan_in), rng=rng)
+
+
+def orthogonal(shape: Sequence[int], gain: float = 1.0, *, rng: np.random.Generator) -> np.ndarray:
+    r"""A (semi-)orthogonal matrix, as ``torch.nn.init.orthogonal_``.
+
+    Draw :math:`A \in \mathbb{R}^{r \times c}` with standard-normal entries
+    (``r = shape[0]``, ``c`` the product of the other dimensions), take its QR
+    factorisation (of :math:`A^\top` when :math:`r < c`), and fix the signs so
+    that the result is uniformly distributed over orthogonal matrices
+    (Mezzadri, 2007):
+
+    .. math::
+        A = QR, \qquad W = \text{gain} \cdot Q \operatorname{diag}(\operatorname{sign} R_{ii}).
+
+    The rows (if :math:`r \le c`) or the columns (if :math:`r \ge c`) of
+    :math:`W / \text{gain}` are orthonormal, so every singular value equals
+    ``gain``: the layer preserves the length of every vector in (or out of)
+    its range exactly, not just on average as Xavier's and He's do.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Weight shape, at least 2-D; trailing dimensions are flattened.
+    gain : float, default 1.0
+        Scale of the result (e.g. ``calculate_gain("relu")``).
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray, shape ``shape``
+
+    References
+    ----------
+    Saxe, A. M., McClelland, J. L. and Ganguli, S. (2014). Exact solutions to
+    the nonlinear dynamics of learning in deep linear neural networks. *ICLR*.
+
+    Mezzadri, F. (2007). How to generate random matrices from the classical
+    compact groups. *Notices of the AMS* 54(5).
+
+    Examples
+    --------
+    >>> w = orthogonal((3, 5), rng=np.random.default_rng(0))
+    >>> np.allclose(w @ w.T, np.eye(3))
+    True
+    """
+    shape = _check_shape_arg(shape)
+    if len(shape) < 2:
+        raise ValueError(f"shape must have at least 2 dimensions, got {shape}")
+    gain = check_number(gain, "gain")
+    rng = check_rng(rng)
+    rows = shape[0]
+    cols = math.prod(shape[1:])
+    a = rng.standard_normal((rows, cols))
+    if rows < cols:
+        a = a.T
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return gain * q.reshape(shape)
 
 
 def linear_default(shape: Sequence[int], *, rng: np.random.Generator) -> np.ndarray:
@@ -612,7 +682,13 @@ def linear_bias_default(fan_in: int, out_features: int, *, rng: np.random.Genera
     return uniform((out_features,), -bound, bound, rng=rng)
 
 
-#: Initialisers by name; each can be called as ``fn(shape, rng=rng)``.
+#: The book's one list of weight initialisers: each can be called as
+#: ``fn(shape, rng=rng)``.  :class:`~lecturelib.mlp.MLP`, the widgets and
+#: :func:`lecturelib.torchkit.models.init_linear_layers_` (which calls
+#: ``torch.nn.init`` by these names) all accept exactly these names.
+#: ``"linear_default"`` means what ``torch.nn.Linear`` does at construction,
+#: for the weight *and* the bias (:func:`linear_bias_default`); with every
+#: other name the biases start at zero.
 INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
     "zeros": zeros,
     "normal": normal,
@@ -622,6 +698,7 @@ INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
     "kaiming_uniform": kaiming_uniform,
     "kaiming_normal": kaiming_normal,
     "lecun_normal": lecun_normal,
+    "orthogonal": orthogonal,
     "linear_default": linear_default,
 }
 

@@ -4,9 +4,11 @@ Every loss averages over all entries (torch's ``reduction="mean"``), returns
 the loss as a Python ``float`` and, next to it, the gradient of that loss with
 respect to its first argument, ready to start a backward pass::
 
-    loss, dlogits = softmax_cross_entropy(logits, targets)
+    loss, dlogits = cross_entropy(logits, target)
 
-All of them work from logits (not probabilities) and stay finite, without
+The names and arguments are torch's (``torch.nn.functional.cross_entropy``,
+``mse_loss``, ``binary_cross_entropy_with_logits``).  The classification
+losses work from logits (not probabilities) and stay finite, without
 overflow warnings, at logits of +-1000.
 """
 
@@ -20,8 +22,8 @@ from .activations import sigmoid
 __all__ = [
     "log_softmax",
     "softmax",
-    "softmax_cross_entropy",
-    "mse",
+    "cross_entropy",
+    "mse_loss",
     "binary_cross_entropy_with_logits",
 ]
 
@@ -97,10 +99,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+def cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Mean cross-entropy of softmax(logits) against class indices, and its gradient.
 
-    Equals ``F.cross_entropy(logits, targets)`` (``reduction="mean"``).
+    Equals ``F.cross_entropy(logits, target)`` (``reduction="mean"``).
 
     .. math::
 
@@ -112,7 +114,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
     ----------
     logits : ndarray of float, shape (N, C)
         Unnormalised class scores, ``N >= 1``.
-    targets : ndarray of int, shape (N,)
+    target : ndarray of int, shape (N,)
         Class indices in ``[0, C)``.
 
     Returns
@@ -124,9 +126,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
     Raises
     ------
     TypeError
-        If ``targets`` is not an integer array (e.g. one-hot floats).
+        If ``target`` is not an integer array (e.g. one-hot floats).
     ValueError
-        On NaN/inf logits, targets out of range or mismatched shapes.
+        On NaN/inf logits, target out of range or mismatched shapes.
 
     Notes
     -----
@@ -135,28 +137,28 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
 
     Examples
     --------
-    >>> loss, dlogits = softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 3]))
+    >>> loss, dlogits = cross_entropy(np.zeros((2, 4)), np.array([0, 3]))
     >>> round(loss, 6), round(float(np.log(4)), 6)
     (1.386294, 1.386294)
     """
     logits = as_float_array(logits, "logits", ndim=2)
     _check_nonempty(logits, "logits")
     n, n_classes = logits.shape
-    targets = as_index_array(targets, "targets", n_classes=n_classes)
-    if targets.shape[0] != n:
+    target = as_index_array(target, "target", n_classes=n_classes)
+    if target.shape[0] != n:
         raise ValueError(
-            f"targets has {targets.shape[0]} entries but logits has {n} rows: "
-            f"logits.shape={logits.shape}, targets.shape={targets.shape}"
+            f"target has {target.shape[0]} entries but logits has {n} rows: "
+            f"logits.shape={logits.shape}, target.shape={target.shape}"
         )
     rows = np.arange(n)
-    loss = -log_softmax(logits)[rows, targets].mean()
+    loss = -log_softmax(logits)[rows, target].mean()
     dlogits = softmax(logits)
-    dlogits[rows, targets] -= 1.0
+    dlogits[rows, target] -= 1.0
     return float(loss), dlogits / n
 
 
-def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
-    r"""Mean squared error and its gradient, like ``F.mse_loss(pred, target)``.
+def mse_loss(input: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    r"""Mean squared error and its gradient, like ``F.mse_loss(input, target)``.
 
     .. math::
 
@@ -164,20 +166,20 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
         \qquad
         \frac{\partial L}{\partial \hat y_i} = \frac{2 (\hat y_i - y_i)}{M}
 
-    where :math:`M` is the number of entries (``pred.size``).
+    where :math:`M` is the number of entries (``input.size``).
 
     Parameters
     ----------
-    pred : ndarray of float, any shape
-        Predictions :math:`\hat y`.
-    target : ndarray of float, same shape as ``pred``
+    input : ndarray of float, any shape
+        Predictions :math:`\hat y` (torch's name for the argument).
+    target : ndarray of float, same shape as ``input``
         Targets :math:`y`.
 
     Returns
     -------
     loss : float
-    dpred : ndarray of float, same shape as ``pred``
-        Gradient of ``loss`` with respect to ``pred``.
+    dinput : ndarray of float, same shape as ``input``
+        Gradient of ``loss`` with respect to ``input``.
 
     Notes
     -----
@@ -186,22 +188,22 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
 
     Examples
     --------
-    >>> loss, dpred = mse(np.array([1.0, 2.0]), np.array([1.0, 4.0]))
-    >>> loss, dpred
+    >>> loss, dinput = mse_loss(np.array([1.0, 2.0]), np.array([1.0, 4.0]))
+    >>> loss, dinput
     (2.0, array([ 0., -2.]))
     """
-    pred = as_float_array(pred, "pred")
+    input = as_float_array(input, "input")
     target = as_float_array(target, "target")
-    check_same_shape(pred, "pred", target, "target")
-    _check_nonempty(pred, "pred")
-    diff = pred - target
+    check_same_shape(input, "input", target, "target")
+    _check_nonempty(input, "input")
+    diff = input - target
     return float(np.mean(diff * diff)), 2.0 * diff / diff.size
 
 
-def binary_cross_entropy_with_logits(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+def binary_cross_entropy_with_logits(logits: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     r"""Mean binary cross-entropy of sigmoid(logits), and its gradient.
 
-    Equals ``F.binary_cross_entropy_with_logits(logits, targets)``.  Computed
+    Equals ``F.binary_cross_entropy_with_logits(logits, target)``.  Computed
     from the logits in a form that never overflows:
 
     .. math::
@@ -221,7 +223,7 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, targets: np.ndarray) ->
     ----------
     logits : ndarray of float, any shape
         Unnormalised scores :math:`z`.
-    targets : ndarray of float, same shape as ``logits``
+    target : ndarray of float, same shape as ``logits``
         Target probabilities :math:`y \in [0, 1]` (usually 0 or 1).
 
     Returns
@@ -241,12 +243,12 @@ def binary_cross_entropy_with_logits(logits: np.ndarray, targets: np.ndarray) ->
     (0.0, array([0., 0.]))
     """
     logits = as_float_array(logits, "logits")
-    targets = as_float_array(targets, "targets")
-    check_same_shape(logits, "logits", targets, "targets")
+    target = as_float_array(target, "target")
+    check_same_shape(logits, "logits", target, "target")
     _check_nonempty(logits, "logits")
-    if np.any((targets < 0) | (targets > 1)):
+    if np.any((target < 0) | (target > 1)):
         raise ValueError(
-            f"targets must lie in [0, 1], got values from {targets.min()} to {targets.max()}"
+            f"target must lie in [0, 1], got values from {target.min()} to {target.max()}"
         )
-    losses = np.maximum(logits, 0.0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
-    return float(np.mean(losses)), (sigmoid(logits) - targets) / logits.size
+    losses = np.maximum(logits, 0.0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+    return float(np.mean(losses)), (sigmoid(logits) - target) / logits.size

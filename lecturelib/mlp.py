@@ -21,9 +21,9 @@ import numpy as np
 from ._validation import as_float_array, as_index_array, check_int, check_number, check_option, check_rng
 from .activations import ACTIVATIONS
 from .history import History
-from .init import INITIALIZERS, zeros
+from .init import INITIALIZERS, linear_bias_default, zeros
 from .layers import activation_backward, activation_forward, linear_backward, linear_forward
-from .losses import softmax_cross_entropy
+from .losses import cross_entropy
 
 __all__ = ["MLP", "train_gd", "operation_counts"]
 
@@ -55,7 +55,10 @@ class MLP:
     weight_init : str or callable, default "linear_default"
         Name in :data:`lecturelib.init.INITIALIZERS` or a function
         ``fn(shape, *, rng)``; applied to every ``(n_l, n_{l-1})`` weight.
-        The default is what ``torch.nn.Linear`` does.
+        The default, ``"linear_default"``, is what ``torch.nn.Linear`` does:
+        weight *and* bias from :math:`U[-1/\\sqrt{n_{l-1}}, 1/\\sqrt{n_{l-1}}]`
+        (:func:`~lecturelib.init.linear_bias_default`). With any other
+        initializer the biases start at zero.
     rng : numpy.random.Generator
         Source of randomness for the weights (keyword-only, required).
 
@@ -63,7 +66,7 @@ class MLP:
     ----------
     params : dict[str, ndarray]
         ``"l.weight"`` of shape ``(n_{l+1}, n_l)`` and ``"l.bias"`` of shape
-        ``(n_{l+1},)`` for ``l = 0, ..., L-1``. Biases start at zero.
+        ``(n_{l+1},)`` for ``l = 0, ..., L-1``.
     grads : dict[str, ndarray]
         Same keys and shapes, filled by :meth:`backward`.
     preactivations, activations : list of ndarray
@@ -89,6 +92,7 @@ class MLP:
     ) -> None:
         self.sizes = _check_sizes(sizes)
         self.activation = check_option(activation, "activation", ACTIVATIONS)
+        torch_bias = weight_init == "linear_default"
         if isinstance(weight_init, str):
             weight_init = INITIALIZERS[check_option(weight_init, "weight_init", INITIALIZERS)]
         elif not callable(weight_init):
@@ -97,7 +101,8 @@ class MLP:
         self.params: dict[str, np.ndarray] = {}
         for l, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             self.params[f"{l}.weight"] = weight_init((n_out, n_in), rng=rng)
-            self.params[f"{l}.bias"] = zeros((n_out,))
+            self.params[f"{l}.bias"] = (linear_bias_default(n_in, n_out, rng=rng) if torch_bias
+                                        else zeros((n_out,)))
         self.grads: dict[str, np.ndarray] = {}
         self.preactivations: list[np.ndarray] = []
         self.activations: list[np.ndarray] = []
@@ -139,16 +144,13 @@ class MLP:
             deltas.append(delta)
             dx, grads[f"{l}.weight"], grads[f"{l}.bias"] = linear_backward(delta, lin_cache)
             delta = dx  # dL/da^(l-1): the upstream gradient for the layer below
-        self.grads = dict(sorted(grads.items(), key=lambda kv: self._order(kv[0])))
+        self.grads = {name: grads[name] for name in self.params}
         self.deltas = deltas[::-1]
         return delta
 
-    def _order(self, name: str) -> int:
-        return list(self.params).index(name)
-
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> float:
         """Forward, softmax cross-entropy against class indices ``y``, backward; return the loss."""
-        loss, dlogits = softmax_cross_entropy(self.forward(x), y)
+        loss, dlogits = cross_entropy(self.forward(x), y)
         self.backward(dlogits)
         return loss
 

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
 
-from ._validation import as_float_array, check_int
+from ._validation import as_float_array, as_labels, check_int, check_shape
 
 __all__ = [
     "PALETTE",
@@ -55,7 +55,7 @@ def _new_ax(ax: Axes | None, figsize: tuple[float, float] = (5.0, 3.5)) -> Axes:
 
 def plot_decision_boundary(
     predict: Callable[[np.ndarray], np.ndarray],
-    X: np.ndarray,
+    x: np.ndarray,
     y: np.ndarray,
     *,
     ax: Axes | None = None,
@@ -69,25 +69,19 @@ def plot_decision_boundary(
     ----------
     predict : callable
         Maps an array of points ``(M, 2)`` to class indices ``(M,)``.
-    X : ndarray, shape (N, 2)
+    x : ndarray, shape (N, 2)
     y : ndarray of int, shape (N,)
     resolution : int, default 200
         Grid points per axis.
     margin : float, default 0.5
         Padding around the data, in data units.
     """
-    X = as_float_array(X, "X", ndim=2)
-    if X.shape[1] != 2:
-        raise ValueError(f"X must have shape (N, 2), got shape {X.shape}")
-    y = np.asarray(y)
-    if y.dtype.kind not in "iu" or y.shape != (len(X),):
-        raise ValueError(f"y must be an integer array of shape ({len(X)},) matching X, got dtype {y.dtype}, "
-                         f"shape {y.shape}")
-    if y.size and y.min() < 0:
-        raise ValueError(f"y must hold class indices >= 0, got {y.min()}")
+    x = as_float_array(x, "x", ndim=2)
+    check_shape(x, "x", (None, 2), meaning="points in the plane")
+    y = as_labels(y, "y", n_rows=len(x))
     resolution = check_int(resolution, "resolution", low=2)
     ax = _new_ax(ax, (4.5, 4.0))
-    (x0, y0), (x1, y1) = X.min(axis=0) - margin, X.max(axis=0) + margin
+    (x0, y0), (x1, y1) = x.min(axis=0) - margin, x.max(axis=0) + margin
     xx, yy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     zz = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
     classes = np.unique(y)
@@ -95,7 +89,7 @@ def plot_decision_boundary(
     ax.contourf(xx, yy, zz, levels=np.arange(classes.max() + 2) - 0.5, cmap=cmap, alpha=0.25)
     for c in classes:
         mask = y == c
-        ax.scatter(X[mask, 0], X[mask, 1], s=12, color=color(int(c)), edgecolor="white", linewidth=0.3,
+        ax.scatter(x[mask, 0], x[mask, 1], s=12, color=color(int(c)), edgecolor="white", linewidth=0.3,
                    label=f"class {int(c)}")
     ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, xlim=(x0, x1), ylim=(y0, y1))
     ax.legend(loc="upper right", fontsize="small", framealpha=0.8)

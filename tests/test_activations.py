@@ -22,9 +22,11 @@ from lecturelib.activations import (
     tanh_grad,
 )
 from lecturelib.gradcheck import numerical_gradient, rel_error
+from lecturelib.torchkit.models import TORCH_ACTIVATIONS
 
 SHAPES = [(7,), (3, 4), (2, 3, 5)]
-TORCH_FNS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda t: t * 1.0}
+#: The torch oracle of every activation: the one reference table, next to the book's torch code.
+TORCH_FNS = {name: module() for name, module in TORCH_ACTIVATIONS.items()}
 PAIRS = {"sigmoid": (sigmoid, sigmoid_grad), "tanh": (tanh, tanh_grad), "relu": (relu, relu_grad)}
 
 

@@ -135,13 +135,6 @@ def test_layer_statistics_bad_inputs():
         layer_statistics(_model([4, 3]), x, y + 3)
 
 
-def test_layer_statistics_is_frozen():
-    x, y = _data([4, 3])
-    stats = layer_statistics(_model([4, 3]), x, y)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        stats.frac_zero = np.zeros(1)
-
-
 # ---------------------------------------------------------------- gradient_norm_profile
 
 

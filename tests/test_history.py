@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pytest
@@ -86,11 +85,6 @@ def test_unknown_metric_raises_key_error_listing_the_recorded_ones():
 def test_repr(n_entries, names, text):
     history = _filled(n_entries, names)[0] if n_entries else History()
     assert repr(history) == text
-
-
-def test_module_doctests_pass():
-    result = doctest.testmod(lecturelib.history)
-    assert result.attempted >= 5 and result.failed == 0
 
 
 def test_failed_record_leaves_history_unchanged():

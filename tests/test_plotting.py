@@ -187,10 +187,10 @@ def test_bad_ax_raises(name, ax):
 @pytest.mark.parametrize(
     "X, error, match",
     [
-        (np.ones((5, 3)), ValueError, r"^X must have shape \(N, 2\), got shape \(5, 3\)"),
-        (np.ones(10), ValueError, "^X must be a 2-D array"),
-        (np.ones((5, 2), dtype=int), TypeError, "^X must be a floating-point array"),
-        (np.full((5, 2), np.nan), ValueError, "^X must contain only finite"),
+        (np.ones((5, 3)), ValueError, r"^x must have shape \(\*, 2\) points in the plane, got shape \(5, 3\)"),
+        (np.ones(10), ValueError, "^x must be a 2-D array"),
+        (np.ones((5, 2), dtype=int), TypeError, "^x must be a floating-point array"),
+        (np.full((5, 2), np.nan), ValueError, "^x must contain only finite"),
     ],
 )
 def test_decision_boundary_bad_X(X, error, match):
@@ -209,7 +209,8 @@ def test_decision_boundary_bad_resolution():
 def test_decision_boundary_bad_y(bad):
     X, y = _blobs(2)
     y = y[:-1] if bad == "short" else y - 1
-    with pytest.raises(ValueError, match="^y must"):
+    match = "^x and y must have the same number of rows" if bad == "short" else "^y must hold class indices >= 0"
+    with pytest.raises(ValueError, match=match):
         plot_decision_boundary(lambda P: np.zeros(len(P), dtype=int), X, y, resolution=10)
 
 

@@ -31,28 +31,28 @@ def _net(seed: int = 0, dtype: torch.dtype = torch.float32) -> nn.Sequential:
 
 
 def _fit(seed: int = 0, epochs: int = 3, **kwargs) -> tuple[History, nn.Module]:
-    X, y = _blobs()
+    x, y = _blobs()
     net = _net()
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-    return train(net, X, y, optimizer=opt, epochs=epochs, batch_size=16, seed=seed, **kwargs), net
+    return train(net, x, y, optimizer=opt, epochs=epochs, batch_size=16, seed=seed, **kwargs), net
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_loss_decreases_on_separable_problem(dtype):
-    X, y = _blobs()
+    x, y = _blobs()
     net = _net(dtype=dtype)
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-    h = train(net, X, y, optimizer=opt, epochs=10, batch_size=16)
+    h = train(net, x, y, optimizer=opt, epochs=10, batch_size=16)
     assert h.last("loss") < 0.5 * h["loss"][0]
     assert h.last("accuracy") == 1.0
-    assert evaluate(net, X, y)[1] == 1.0
+    assert evaluate(net, x, y)[1] == 1.0
 
 
 @pytest.mark.parametrize("epochs", [1, 4])
 @pytest.mark.parametrize("with_val", [False, True])
 def test_history_has_one_entry_per_epoch_plus_epoch_zero(epochs, with_val):
-    X_val, y_val = _blobs(30, seed=1)
-    kwargs = {"X_val": X_val, "y_val": y_val} if with_val else {}
+    x_val, y_val = _blobs(30, seed=1)
+    kwargs = {"x_val": x_val, "y_val": y_val} if with_val else {}
     h, _ = _fit(epochs=epochs, **kwargs)
     assert isinstance(h, History)
     assert h.steps == list(range(epochs + 1))
@@ -63,19 +63,19 @@ def test_history_has_one_entry_per_epoch_plus_epoch_zero(epochs, with_val):
 
 
 def test_epoch_zero_is_the_untrained_model_on_the_full_training_set():
-    X, y = _blobs()
-    X_val, y_val = _blobs(30, seed=1)
-    loss0, acc0 = evaluate(_net(), X, y)
-    val_loss0, val_acc0 = evaluate(_net(), X_val, y_val)
-    h, _ = _fit(X_val=X_val, y_val=y_val)
+    x, y = _blobs()
+    x_val, y_val = _blobs(30, seed=1)
+    loss0, acc0 = evaluate(_net(), x, y)
+    val_loss0, val_acc0 = evaluate(_net(), x_val, y_val)
+    h, _ = _fit(x_val=x_val, y_val=y_val)
     np.testing.assert_allclose([h["loss"][0], h["accuracy"][0]], [loss0, acc0], rtol=1e-6)
     np.testing.assert_allclose([h["val_loss"][0], h["val_accuracy"][0]], [val_loss0, val_acc0], rtol=1e-6)
 
 
 def test_val_metrics_are_measured_on_the_trained_model():
-    X_val, y_val = _blobs(30, seed=1)
-    h, net = _fit(X_val=X_val, y_val=y_val)
-    expected = evaluate(net, X_val, y_val)
+    x_val, y_val = _blobs(30, seed=1)
+    h, net = _fit(x_val=x_val, y_val=y_val)
+    expected = evaluate(net, x_val, y_val)
     np.testing.assert_allclose([h.last("val_loss"), h.last("val_accuracy")], expected, rtol=1e-6)
 
 
@@ -94,19 +94,19 @@ def test_different_seed_shuffles_differently():
 
 
 def test_train_leaves_global_rng_alone():
-    X, y = _blobs()
+    x, y = _blobs()
     net = _net()  # nn.Linear's default init draws from the global RNG: build the net first
     opt = torch.optim.SGD(net.parameters(), lr=0.05)
     state = torch.get_rng_state()
-    train(net, X, y, optimizer=opt, epochs=2, X_val=X, y_val=y)
+    train(net, x, y, optimizer=opt, epochs=2, x_val=x, y_val=y)
     assert torch.equal(torch.get_rng_state(), state)
 
 
 def test_full_batch_training_equals_manual_gradient_descent():
-    X, y = _blobs(24)
+    x, y = _blobs(24)
     net, ref = _net(dtype=torch.float64), _net(dtype=torch.float64)
-    train(net, X, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=2, batch_size=24)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=2, batch_size=24)
+    Xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     for _ in range(2):  # with one batch the order does not matter
         loss = nn.functional.cross_entropy(ref(Xt), yt)
         grads = torch.autograd.grad(loss, list(ref.parameters()))
@@ -119,26 +119,26 @@ def test_full_batch_training_equals_manual_gradient_descent():
 
 def test_train_restores_the_model_mode():
     net = _net().eval()
-    X, y = _blobs()
-    train(net, X, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.01), epochs=1)
+    x, y = _blobs()
+    train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.01), epochs=1)
     assert not net.training
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 1024])
 def test_evaluate_matches_manual_computation(batch_size):
-    X, y = _blobs(50)
+    x, y = _blobs(50)
     net = _net(dtype=torch.float64)
     with torch.no_grad():
-        logits = net(torch.from_numpy(X)).numpy()
+        logits = net(torch.from_numpy(x)).numpy()
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss, acc = evaluate(net, X, y, batch_size=batch_size)
+    loss, acc = evaluate(net, x, y, batch_size=batch_size)
     np.testing.assert_allclose(loss, -log_probs[np.arange(len(y)), y].mean(), rtol=1e-12)
     assert acc == np.mean(logits.argmax(axis=1) == y)
 
 
 def test_evaluate_uses_eval_mode_and_custom_loss():
-    X, y = _blobs(20)
+    x, y = _blobs(20)
     net = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.9)).double()
     net.train()
     calls = []
@@ -147,15 +147,15 @@ def test_evaluate_uses_eval_mode_and_custom_loss():
         calls.append(len(targets))
         return nn.functional.cross_entropy(logits, targets)
 
-    a, b = evaluate(net, X, y, loss_fn=loss_fn, batch_size=8), evaluate(net, X, y)
+    a, b = evaluate(net, x, y, loss_fn=loss_fn, batch_size=8), evaluate(net, x, y)
     np.testing.assert_allclose(a, b, rtol=1e-12)  # dropout is off in eval mode, so the calls agree
     assert calls == [8, 8, 4]
     assert net.training
 
 
 def test_to_tensors_casts_to_dtype():
-    X, y = to_tensors(np.ones((3, 2)), np.array([0, 1, 2], dtype=np.int32), dtype=torch.float64)
-    assert X.dtype == torch.float64 and y.dtype == torch.int64
+    x, y = to_tensors(np.ones((3, 2)), np.array([0, 1, 2], dtype=np.int32), dtype=torch.float64)
+    assert x.dtype == torch.float64 and y.dtype == torch.int64
     Xt, yt = to_tensors(torch.ones(3, 1, 2, 2), torch.tensor([0, 1, 0]))
     assert Xt.shape == (3, 1, 2, 2) and Xt.dtype == torch.float32
 
@@ -164,12 +164,12 @@ _Y5 = np.zeros(5, dtype=np.int64)
 
 
 def _bad(**overrides):
-    X, y = _blobs()
+    x, y = _blobs()
     net = _net()
     kwargs = {"optimizer": torch.optim.SGD(net.parameters(), lr=0.1), "epochs": 1}
     kwargs.update(overrides)
-    X, y = kwargs.pop("X", X), kwargs.pop("y", y)
-    return train(kwargs.pop("model", net), X, y, **kwargs)
+    x, y = kwargs.pop("x", x), kwargs.pop("y", y)
+    return train(kwargs.pop("model", net), x, y, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -184,14 +184,14 @@ def _bad(**overrides):
         ({"model": nn.ReLU()}, ValueError, "model must have at least one parameter"),
         ({"loss_fn": 3}, TypeError, "loss_fn must be callable"),
         ({"optimizer": torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)}, ValueError, "optimizer must update model"),
-        ({"X": np.zeros((95, 4))}, ValueError, r"X and y must have the same number of rows.*\(95, 4\)"),
-        ({"X": np.zeros(96)}, ValueError, "X must have shape"),
-        ({"X": np.zeros((96, 4), dtype=np.int64)}, TypeError, "X must be a floating-point array"),
+        ({"x": np.zeros((95, 4))}, ValueError, r"x and y must have the same number of rows.*\(95, 4\)"),
+        ({"x": np.zeros(96)}, ValueError, "x must have shape"),
+        ({"x": np.zeros((96, 4), dtype=np.int64)}, TypeError, "x must be a floating-point array"),
         ({"y": np.zeros(96)}, TypeError, "y must be an integer array"),
         ({"y": np.zeros((96, 1), dtype=np.int64)}, ValueError, r"y must be a 1-D array.*\(96, 1\)"),
-        ({"X_val": np.zeros((5, 4))}, ValueError, "X_val and y_val must be given together"),
-        ({"X_val": np.zeros((5, 3)), "y_val": _Y5}, ValueError, r"X_val must have rows of shape \(4,\)"),
-        ({"X_val": np.zeros((5, 4)), "y_val": _Y5[:4]}, ValueError, "X_val and y_val must have the same"),
+        ({"x_val": np.zeros((5, 4))}, ValueError, "x_val and y_val must be given together"),
+        ({"x_val": np.zeros((5, 3)), "y_val": _Y5}, ValueError, r"x_val must have rows of shape \(4,\)"),
+        ({"x_val": np.zeros((5, 4)), "y_val": _Y5[:4]}, ValueError, "x_val and y_val must have the same"),
     ],
 )
 def test_train_rejects_bad_arguments(overrides, error, match):
@@ -204,11 +204,25 @@ def test_train_rejects_bad_arguments(overrides, error, match):
     [
         ({"batch_size": 0}, ValueError, "batch_size must be >= 1, got 0"),
         ({"loss_fn": "ce"}, TypeError, "loss_fn must be callable"),
-        ({"y": np.arange(4)}, ValueError, "X and y must have the same number of rows"),
+        ({"y": np.arange(4)}, ValueError, "x and y must have the same number of rows"),
     ],
 )
 def test_evaluate_rejects_bad_arguments(kwargs, error, match):
-    X, y = _blobs(6)
-    args = {"X": X, "y": y, **kwargs}
+    x, y = _blobs(6)
+    args = {"x": x, "y": y, **kwargs}
     with pytest.raises(error, match=match):
-        evaluate(_net(), args.pop("X"), args.pop("y"), **args)
+        evaluate(_net(), args.pop("x"), args.pop("y"), **args)
+
+
+def test_eval_batch_size_changes_memory_not_results():
+    x, y = np.random.default_rng(0).standard_normal((50, 3)), np.arange(50) % 2
+    histories = []
+    for eval_batch_size in (7, 1024):
+        torch.manual_seed(0)
+        net = nn.Linear(3, 2).double()
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        histories.append(train(net, x, y, optimizer=opt, epochs=2, x_val=x, y_val=y, eval_batch_size=eval_batch_size))
+    for metric in ("loss", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(histories[0][metric], histories[1][metric], rtol=1e-12)
+    with pytest.raises(ValueError, match="eval_batch_size must be >= 1, got 0"):
+        train(net, x, y, optimizer=opt, epochs=1, eval_batch_size=0)

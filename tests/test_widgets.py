@@ -92,13 +92,15 @@ def test_choosing_an_activation_redraws_with_the_same_seed(digits, callback_erro
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [dict(activations=("swish",)), dict(depth=40, max_depth=30), dict(x=np.ones((10, 64), dtype=int))],
+    "kwargs, error, match",
+    [(dict(activations=("swish",)), ValueError, r"activations\[i\] must be one of"),
+     (dict(depth=40, max_depth=30), ValueError, "depth must be <= 30, got 40"),
+     (dict(x=np.ones((10, 64), dtype=int)), TypeError, "x must be a floating-point array")],
 )
-def test_bad_arguments_raise_at_construction(digits, kwargs):
+def test_bad_arguments_raise_at_construction(digits, kwargs, error, match):
     x, y = digits
     x = kwargs.pop("x", x)
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises(error, match=match):
         gradient_norm_explorer(x, y, **kwargs)
 
 

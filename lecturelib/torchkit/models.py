@@ -5,12 +5,17 @@ This module imports torch; the numpy core never imports it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
-from ..mlp import MLP
+from .._validation import check_option
+from ..init import INITIALIZERS
+from ..mlp import MLP, _check_sizes
 
-__all__ = ["TORCH_ACTIVATIONS", "TORCH_INITIALIZERS", "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
+__all__ = ["TORCH_ACTIVATIONS", "TORCH_INIT", "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
 
 #: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`.
 TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -21,55 +26,69 @@ TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-#: Weight initializers by the names of :data:`lecturelib.init.INITIALIZERS`;
-#: "linear_default" keeps what ``nn.Linear`` did at construction.
-TORCH_INITIALIZERS: tuple[str, ...] = (
-    "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "lecun_normal", "linear_default",
-)
+def _linear_default_(weight: torch.Tensor, generator: torch.Generator | None) -> None:
+    # what nn.Linear.reset_parameters does to the weight (its bias is handled below)
+    nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+
+
+#: ``torch.nn.init`` by the names of :data:`lecturelib.init.INITIALIZERS`, the
+#: book's one list of initializers (``tests/test_models.py`` checks that the
+#: two lists are the same): ``fn(weight, generator)`` fills ``weight`` in place.
+TORCH_INIT: dict[str, Callable[[torch.Tensor, torch.Generator | None], object]] = {
+    "zeros": lambda w, g: nn.init.zeros_(w),
+    "normal": lambda w, g: nn.init.normal_(w, generator=g),
+    "uniform": lambda w, g: nn.init.uniform_(w, generator=g),
+    "xavier_uniform": lambda w, g: nn.init.xavier_uniform_(w, generator=g),
+    "xavier_normal": lambda w, g: nn.init.xavier_normal_(w, generator=g),
+    "kaiming_uniform": lambda w, g: nn.init.kaiming_uniform_(w, generator=g),
+    "kaiming_normal": lambda w, g: nn.init.kaiming_normal_(w, generator=g),
+    "lecun_normal": lambda w, g: nn.init.kaiming_normal_(w, nonlinearity="linear", generator=g),
+    "orthogonal": lambda w, g: nn.init.orthogonal_(w, generator=g),
+    "linear_default": _linear_default_,
+}
 
 
 def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Generator | None = None) -> nn.Module:
-    """Re-initialise every ``nn.Linear`` of ``net`` in place: weights by name, biases to zero.
+    """Re-initialise every ``nn.Linear`` of ``net`` in place with ``torch.nn.init``.
 
-    The formulas are those of ``torch.nn.init`` (``kaiming_*`` with ReLU's
-    gain, fan-in mode); unlike ``torch.nn.init`` they accept a seeded
-    ``generator``.  ``"linear_default"`` leaves the module untouched.
+    The weights are drawn by the initializer called ``weight_init`` (the same
+    names, defaults and formulas as :mod:`lecturelib.init`, e.g.
+    ``"kaiming_normal"`` is He's with ReLU's gain in fan-in mode); the biases
+    start at zero.  ``"linear_default"`` redraws what ``nn.Linear`` does at
+    construction, weight *and* bias from :math:`U[-1/\\sqrt{n_\\text{in}}, 1/\\sqrt{n_\\text{in}}]`,
+    as the numpy :class:`~lecturelib.mlp.MLP` does for that name.
 
     Parameters
     ----------
     net : nn.Module
     weight_init : str
-        One of :data:`TORCH_INITIALIZERS`.
+        A name in :data:`lecturelib.init.INITIALIZERS`.
     generator : torch.Generator, optional
         Source of randomness; default torch's global generator.
+
+    Returns
+    -------
+    nn.Module
+        ``net`` itself.
     """
-    if weight_init not in TORCH_INITIALIZERS:
-        raise ValueError(f"weight_init must be one of {list(TORCH_INITIALIZERS)}, got {weight_init!r}")
-    if weight_init == "linear_default":
-        return net
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    weight_init = check_option(weight_init, "weight_init", INITIALIZERS)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     with torch.no_grad():
         for module in net.modules():
-            if isinstance(module, nn.Linear):
-                _fill_(module.weight, weight_init, generator)
-                if module.bias is not None:
-                    module.bias.zero_()
+            if not isinstance(module, nn.Linear):
+                continue
+            TORCH_INIT[weight_init](module.weight, generator)
+            if module.bias is None:
+                continue
+            if weight_init == "linear_default":
+                bound = 1.0 / math.sqrt(module.in_features)
+                nn.init.uniform_(module.bias, -bound, bound, generator=generator)
+            else:
+                module.bias.zero_()
     return net
-
-
-def _fill_(w: torch.Tensor, weight_init: str, generator: torch.Generator | None) -> None:
-    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
-    if weight_init == "xavier_uniform":
-        bound = (6.0 / (fan_in + fan_out)) ** 0.5
-        w.uniform_(-bound, bound, generator=generator)
-    elif weight_init == "xavier_normal":
-        w.normal_(0.0, (2.0 / (fan_in + fan_out)) ** 0.5, generator=generator)
-    elif weight_init == "kaiming_uniform":
-        bound = (6.0 / fan_in) ** 0.5
-        w.uniform_(-bound, bound, generator=generator)
-    elif weight_init == "kaiming_normal":
-        w.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator)
-    else:  # lecun_normal
-        w.normal_(0.0, fan_in**-0.5, generator=generator)
 
 
 def torch_mlp(sizes: list[int], *, activation: str = "relu") -> nn.Sequential:
@@ -77,10 +96,8 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu") -> nn.Sequential:
 
     Linear layer ``l`` sits at index ``2 * l`` of the sequence.
     """
-    if activation not in TORCH_ACTIVATIONS:
-        raise ValueError(f"activation must be one of {list(TORCH_ACTIVATIONS)}, got {activation!r}")
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least 2 layer widths, got {sizes!r}")
+    activation = check_option(activation, "activation", TORCH_ACTIVATIONS)
+    sizes = _check_sizes(sizes)
     layers: list[nn.Module] = []
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))

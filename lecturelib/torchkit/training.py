@@ -43,52 +43,52 @@ def _model_dtype_device(model: Any) -> tuple[torch.dtype, torch.device]:
 
 
 def to_tensors(
-    X: Any, y: Any, *, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu",
-    X_name: str = "X", y_name: str = "y",
+    x: Any, y: Any, *, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu",
+    x_name: str = "x", y_name: str = "y",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Features and class labels as tensors, after checking their types and shapes.
 
     Parameters
     ----------
-    X : ndarray or Tensor of shape (N, ...), floating point
+    x : ndarray or Tensor of shape (N, ...), floating point
         Inputs, one row (or image) per example; cast to ``dtype``.
     y : ndarray or Tensor of shape (N,), integer
         Class indices; cast to ``int64``.
     dtype : torch.dtype, default torch.float32
         Floating dtype of the returned features (use the model's).
     device : torch.device or str, default "cpu"
-    X_name, y_name : str
-        Parameter names used in error messages (e.g. ``"X_val"``).
+    x_name, y_name : str
+        Parameter names used in error messages (e.g. ``"x_val"``).
 
     Returns
     -------
-    X : Tensor of shape (N, ...), ``dtype``
+    x : Tensor of shape (N, ...), ``dtype``
     y : Tensor of shape (N,), int64
 
     Examples
     --------
-    >>> X, y = to_tensors(np.zeros((3, 2)), np.array([0, 1, 1]))
-    >>> X.dtype, y.dtype
+    >>> x, y = to_tensors(np.zeros((3, 2)), np.array([0, 1, 1]))
+    >>> x.dtype, y.dtype
     (torch.float32, torch.int64)
     """
-    X = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X))
+    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
     y = y if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
-    if not X.is_floating_point():
-        raise TypeError(f"{X_name} must be a floating-point array, got dtype {X.dtype}")
+    if not x.is_floating_point():
+        raise TypeError(f"{x_name} must be a floating-point array, got dtype {x.dtype}")
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"{y_name} must be an integer array of class indices, got dtype {y.dtype}")
-    if X.ndim < 2:
-        raise ValueError(f"{X_name} must have shape (N, ...) with >= 2 dimensions, got shape {tuple(X.shape)}")
+    if x.ndim < 2:
+        raise ValueError(f"{x_name} must have shape (N, ...) with >= 2 dimensions, got shape {tuple(x.shape)}")
     if y.ndim != 1:
         raise ValueError(f"{y_name} must be a 1-D array of shape (N,), got shape {tuple(y.shape)}")
-    if X.shape[0] != y.shape[0]:
+    if x.shape[0] != y.shape[0]:
         raise ValueError(
-            f"{X_name} and {y_name} must have the same number of rows, "
-            f"got shapes {tuple(X.shape)} and {tuple(y.shape)}"
+            f"{x_name} and {y_name} must have the same number of rows, "
+            f"got shapes {tuple(x.shape)} and {tuple(y.shape)}"
         )
-    if X.shape[0] == 0:
-        raise ValueError(f"{X_name} must hold at least one example, got shape {tuple(X.shape)}")
-    return X.to(device=device, dtype=dtype), y.to(device=device, dtype=torch.int64)
+    if x.shape[0] == 0:
+        raise ValueError(f"{x_name} must hold at least one example, got shape {tuple(x.shape)}")
+    return x.to(device=device, dtype=dtype), y.to(device=device, dtype=torch.int64)
 
 
 @contextmanager
@@ -111,13 +111,13 @@ def _check_loss_fn(loss_fn: Any) -> LossFn:
 
 
 def _evaluate(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, batch_size: int
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, batch_size: int
 ) -> tuple[float, float]:
     """:func:`evaluate` on tensors that are already checked."""
     total_loss, n_correct = 0.0, 0
     with torch.no_grad(), _mode(model, training=False):
         for start in range(0, len(y), batch_size):
-            logits = model(X[start:start + batch_size])
+            logits = model(x[start:start + batch_size])
             yb = y[start:start + batch_size]
             total_loss += loss_fn(logits, yb).item() * len(yb)
             n_correct += int((logits.argmax(dim=1) == yb).sum())
@@ -125,9 +125,9 @@ def _evaluate(
 
 
 def evaluate(
-    model: nn.Module, X: Any, y: Any, *, loss_fn: LossFn | None = None, batch_size: int = 1024
+    model: nn.Module, x: Any, y: Any, *, loss_fn: LossFn | None = None, batch_size: int = 1024
 ) -> tuple[float, float]:
-    r"""Mean loss and accuracy of ``model`` on ``(X, y)``, in eval mode and without gradients.
+    r"""Mean loss and accuracy of ``model`` on ``(x, y)``, in eval mode and without gradients.
 
     .. math::
         \text{loss} = \frac1N \sum_{i=1}^N \ell(f(x_i), y_i), \qquad
@@ -138,7 +138,7 @@ def evaluate(
     model : torch.nn.Module
         Maps inputs of shape ``(B, ...)`` to logits of shape ``(B, K)``.
         Its train/eval mode is restored afterwards.
-    X : ndarray or Tensor of shape (N, ...), floating point
+    x : ndarray or Tensor of shape (N, ...), floating point
     y : ndarray or Tensor of shape (N,), integer class indices in ``[0, K)``
     loss_fn : callable, optional
         ``loss_fn(logits, targets)`` returning the *mean* loss over a batch;
@@ -160,22 +160,22 @@ def evaluate(
     True
     """
     dtype, device = _model_dtype_device(model)
-    X, y = to_tensors(X, y, dtype=dtype, device=device)
+    x, y = to_tensors(x, y, dtype=dtype, device=device)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    return _evaluate(model, X, y, _check_loss_fn(loss_fn), batch_size)
+    return _evaluate(model, x, y, _check_loss_fn(loss_fn), batch_size)
 
 
 def _train_epoch(
-    model: nn.Module, X: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
     loss_fn: LossFn, batch_size: int, generator: torch.Generator,
 ) -> tuple[float, float]:
-    """One pass over ``(X, y)`` in a random order; returns mean loss and accuracy of the batches."""
+    """One pass over ``(x, y)`` in a random order; returns mean loss and accuracy of the batches."""
     order = torch.randperm(len(y), generator=generator).to(y.device)
     total_loss, n_correct = 0.0, 0
     with _mode(model, training=True):
         for start in range(0, len(y), batch_size):
             idx = order[start:start + batch_size]
-            logits = model(X[idx])
+            logits = model(x[idx])
             loss = loss_fn(logits, y[idx])
             optimizer.zero_grad()
             loss.backward()
@@ -186,9 +186,9 @@ def _train_epoch(
 
 
 def train(
-    model: nn.Module, X: Any, y: Any, *, optimizer: torch.optim.Optimizer, epochs: int,
-    batch_size: int = 64, X_val: Any = None, y_val: Any = None,
-    loss_fn: LossFn | None = None, seed: int = 0,
+    model: nn.Module, x: Any, y: Any, *, optimizer: torch.optim.Optimizer, epochs: int,
+    batch_size: int = 64, x_val: Any = None, y_val: Any = None,
+    loss_fn: LossFn | None = None, seed: int = 0, eval_batch_size: int = 1024,
 ) -> History:
     r"""Train ``model`` with mini-batch gradient descent and record one entry per epoch.
 
@@ -202,7 +202,7 @@ def train(
     model : torch.nn.Module
         Maps inputs of shape ``(B, ...)`` to logits of shape ``(B, K)``;
         trained in place. Numpy inputs are cast to its parameters' dtype.
-    X : ndarray or Tensor of shape (N, ...), floating point
+    x : ndarray or Tensor of shape (N, ...), floating point
     y : ndarray or Tensor of shape (N,), integer class indices
     optimizer : torch.optim.Optimizer
         Built on ``model.parameters()``, e.g. ``torch.optim.SGD(model.parameters(), lr=0.01)``.
@@ -210,7 +210,7 @@ def train(
         Number of passes over the training set, ``>= 1``.
     batch_size : int, default 64
         Examples per gradient step, ``>= 1``.
-    X_val : ndarray or Tensor of shape (N_val, ...), optional
+    x_val : ndarray or Tensor of shape (N_val, ...), optional
     y_val : ndarray or Tensor of shape (N_val,), optional
         Validation data (both or neither), evaluated after every epoch.
     loss_fn : callable, optional
@@ -218,6 +218,9 @@ def train(
         default :func:`torch.nn.functional.cross_entropy`.
     seed : int, default 0
         Seed of the shuffling generator, ``>= 0``.
+    eval_batch_size : int, default 1024
+        Examples per forward pass when measuring epoch 0 and the validation
+        set (memory only; the result does not depend on it beyond rounding).
 
     Returns
     -------
@@ -241,9 +244,9 @@ def train(
     --------
     >>> net = nn.Linear(2, 2)
     >>> _ = nn.init.zeros_(net.weight), nn.init.zeros_(net.bias)
-    >>> X, y = np.array([[-1.0, 0.0], [1.0, 0.0]] * 8), np.array([0, 1] * 8)
+    >>> x, y = np.array([[-1.0, 0.0], [1.0, 0.0]] * 8), np.array([0, 1] * 8)
     >>> opt = torch.optim.SGD(net.parameters(), lr=0.5)
-    >>> h = train(net, X, y, optimizer=opt, epochs=5, batch_size=4)
+    >>> h = train(net, x, y, optimizer=opt, epochs=5, batch_size=4)
     >>> h.steps, h.last("accuracy")
     ([0, 1, 2, 3, 4, 5], 1.0)
     """
@@ -256,27 +259,28 @@ def train(
     epochs = check_int(epochs, "epochs", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
     seed = check_int(seed, "seed", low=0, high=2**63 - 1)
+    eval_batch_size = check_int(eval_batch_size, "eval_batch_size", low=1)
     loss_fn = _check_loss_fn(loss_fn)
-    X, y = to_tensors(X, y, dtype=dtype, device=device)
-    if (X_val is None) != (y_val is None):
-        raise ValueError("X_val and y_val must be given together, got only one of them")
+    x, y = to_tensors(x, y, dtype=dtype, device=device)
+    if (x_val is None) != (y_val is None):
+        raise ValueError("x_val and y_val must be given together, got only one of them")
     val = None
-    if X_val is not None:
-        val = to_tensors(X_val, y_val, dtype=dtype, device=device, X_name="X_val", y_name="y_val")
-        if val[0].shape[1:] != X.shape[1:]:
-            want = tuple(X.shape[1:])
-            raise ValueError(f"X_val must have rows of shape {want} like X, got shape {tuple(val[0].shape)}")
+    if x_val is not None:
+        val = to_tensors(x_val, y_val, dtype=dtype, device=device, x_name="x_val", y_name="y_val")
+        if val[0].shape[1:] != x.shape[1:]:
+            want = tuple(x.shape[1:])
+            raise ValueError(f"x_val must have rows of shape {want} like x, got shape {tuple(val[0].shape)}")
 
     def measure(loss: float, accuracy: float) -> dict[str, float]:
         if val is None:
             return {"loss": loss, "accuracy": accuracy}
-        val_loss, val_accuracy = _evaluate(model, *val, loss_fn, 1024)
+        val_loss, val_accuracy = _evaluate(model, *val, loss_fn, eval_batch_size)
         return {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_accuracy}
 
     generator = torch.Generator().manual_seed(seed)
     history = History()
-    history.record(0, **measure(*_evaluate(model, X, y, loss_fn, 1024)))
+    history.record(0, **measure(*_evaluate(model, x, y, loss_fn, eval_batch_size)))
     for epoch in range(1, epochs + 1):
-        loss, accuracy = _train_epoch(model, X, y, optimizer, loss_fn, batch_size, generator)
+        loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator)
         history.record(epoch, **measure(loss, accuracy))
     return history
