@@ -8,7 +8,7 @@ statistics on a torch module with hooks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,9 @@ from .mlp import MLP
 
 __all__ = [
     "LayerStatistics",
+    "SeedBand",
+    "over_seeds",
+    "decay_factor",
     "gradient_norms",
     "layer_statistics",
     "gradient_norm_profile",
@@ -37,7 +40,15 @@ class LayerStatistics:
     Attributes
     ----------
     activation_mean, activation_std : ndarray
-        Mean and standard deviation of ``a^(l)`` over batch and units.
+        Mean and standard deviation of ``a^(l)`` pooled over batch and units.
+    activation_spread : ndarray
+        The spread *across examples*: the standard deviation of each unit over
+        the batch, averaged over the units,
+        :math:`\\frac{1}{n}\\sum_j \\operatorname{std}_i a^{(l)}_{ij}`. This is the part
+        of the activations that depends on the input. A unit with a fixed
+        offset (a sigmoid's 0.5, a bias) raises ``activation_std`` but not
+        this, so when the input's signal dies out ``activation_spread`` falls
+        while ``activation_std`` can stay flat.
     preactivation_std : ndarray
         Standard deviation of ``z^(l)``.
     frac_zero : ndarray
@@ -54,6 +65,7 @@ class LayerStatistics:
 
     activation_mean: np.ndarray
     activation_std: np.ndarray
+    activation_spread: np.ndarray
     preactivation_std: np.ndarray
     frac_zero: np.ndarray
     frac_saturated: np.ndarray
@@ -113,6 +125,7 @@ def layer_statistics(
     return LayerStatistics(
         activation_mean=np.array([a.mean() for a in acts]),
         activation_std=np.array([a.std() for a in acts]),
+        activation_spread=np.array([a.std(axis=0).mean() for a in acts]),
         preactivation_std=np.array([z.std() for z in model.preactivations]),
         frac_zero=np.array([np.mean(a == 0.0) for a in acts]),
         frac_saturated=np.array(frac_saturated),
@@ -249,3 +262,93 @@ def init_statistics(
                             n_classes=n_classes, rng=rng)
     stats = layer_statistics(model, x, y)
     return stats, model.activations[1:-1]
+
+
+@dataclass(frozen=True)
+class SeedBand:
+    """A per-layer profile summarised over independent random draws.
+
+    Attributes
+    ----------
+    median, low, high : ndarray, shape (L,)
+        Per-layer median and the ``quantiles`` of the runs.
+    runs : ndarray, shape (n_seeds, L)
+        Every run, one row per seed.
+    quantiles : tuple of float
+        The quantiles (in percent) of ``low`` and ``high``.
+    """
+
+    median: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    runs: np.ndarray
+    quantiles: tuple[float, float]
+
+
+def over_seeds(
+    profile: Callable[[np.random.Generator], np.ndarray],
+    seeds: Sequence[int] | range,
+    *,
+    quantiles: tuple[float, float] = (5.0, 95.0),
+) -> SeedBand:
+    """Run ``profile(rng)`` once per seed and summarise the runs per layer.
+
+    A result that depends on a random draw (one weight matrix per layer) is
+    reported as a median and a band over many draws, never from one seed.
+
+    Parameters
+    ----------
+    profile : callable
+        ``profile(rng) -> ndarray of shape (L,)``, e.g.
+        ``lambda rng: gradient_norm_profile(x, y, depth=10, activation="relu", rng=rng)``.
+    seeds : sequence of int
+        At least 5 seeds (20 or more for cheap per-layer profiles); run ``i``
+        uses ``numpy.random.default_rng(seeds[i])``.
+    quantiles : (float, float), default (5, 95)
+        Percentiles of the band.
+
+    Returns
+    -------
+    SeedBand
+
+    Examples
+    --------
+    >>> band = over_seeds(lambda rng: rng.standard_normal(3), range(20))
+    >>> band.runs.shape, band.median.shape
+    ((20, 3), (3,))
+    """
+    if not callable(profile):
+        raise TypeError(f"profile must be callable as profile(rng), got {type(profile).__name__}")
+    seeds = [check_int(s, f"seeds[{i}]", low=0) for i, s in enumerate(seeds)]
+    if len(seeds) < 5:
+        raise ValueError(f"seeds must hold at least 5 seeds, got {len(seeds)}")
+    lo = check_number(quantiles[0], "quantiles[0]", low=0.0, high=100.0)
+    hi = check_number(quantiles[1], "quantiles[1]", low=lo, high=100.0)
+    runs = np.array([np.asarray(profile(np.random.default_rng(s)), dtype=float) for s in seeds])
+    if runs.ndim != 2:
+        raise ValueError(f"profile must return a 1-D array of the same length for every seed, got shape {runs.shape}")
+    return SeedBand(median=np.median(runs, axis=0), low=np.percentile(runs, lo, axis=0),
+                    high=np.percentile(runs, hi, axis=0), runs=runs, quantiles=(lo, hi))
+
+
+def decay_factor(values: np.ndarray, *, first: int = 1, last: int | None = None) -> float:
+    r"""The average factor per layer by which a per-layer quantity changes.
+
+    .. math:: c = \left(\frac{v_\text{last}}{v_\text{first}}\right)^{1/(\text{last} - \text{first})}
+
+    the geometric mean of the layer-to-layer ratios between layers ``first``
+    and ``last`` (1-based, as the book counts layers; default the last entry).
+
+    Examples
+    --------
+    >>> decay_factor(np.array([1.0, 0.5, 0.25]))
+    0.5
+    """
+    values = as_float_array(values, "values", ndim=1)
+    last = len(values) if last is None else last
+    first = check_int(first, "first", low=1, high=len(values) - 1)
+    last = check_int(last, "last", low=first + 1, high=len(values))
+    if values[first - 1] <= 0 or values[last - 1] <= 0:
+        raise ValueError(f"values must be positive at layers {first} and {last}, got "
+                         f"{values[first - 1]} and {values[last - 1]}")
+    return float((values[last - 1] / values[first - 1]) ** (1.0 / (last - first)))

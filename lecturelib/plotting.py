@@ -40,6 +40,11 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+#: Markers and line styles cycled with the colours, so that no series hides another.
+MARKERS = "osD^vP*X"
+LINESTYLES = ("-", "--", "-.", ":")
+
+
 def color(i: int) -> str:
     """The ``i``-th colour of :data:`PALETTE` (cycling)."""
     return PALETTE[check_int(i, "i", low=0) % len(PALETTE)]
@@ -144,17 +149,27 @@ def plot_layer_profile(
 ) -> Axes:
     """Draw a per-layer quantity (one value per layer) for several networks.
 
+    Each series gets its own colour, marker *and* line style, so two series
+    that coincide stay visible (a dashed line over a solid one).
+
     Parameters
     ----------
-    profiles : mapping of label -> 1-D array
-        ``profiles[label][l - 1]`` is the value at layer ``l``.
+    profiles : mapping of label -> 1-D array, or -> band
+        ``profiles[label][l - 1]`` is the value at layer ``l``. A band is any
+        object with ``median``, ``low`` and ``high`` arrays (such as
+        :class:`lecturelib.diagnostics.SeedBand`): its median is drawn as the
+        line and the range from ``low`` to ``high`` as a shaded area.
     """
     ax = _new_ax(ax)
-    markers = "osD^vP*X"
     for i, (label, values) in enumerate(profiles.items()):
-        values = np.asarray(values, dtype=float)
+        band = values if hasattr(values, "median") else None
+        values = np.asarray(band.median if band is not None else values, dtype=float)
         layers = np.arange(1, len(values) + 1)
-        ax.plot(layers, values, marker=markers[i % len(markers)], markersize=4, color=color(i), label=label)
+        ax.plot(layers, values, marker=MARKERS[i % len(MARKERS)], markersize=4, color=color(i),
+                linestyle=LINESTYLES[i % len(LINESTYLES)], label=label)
+        if band is not None:
+            ax.fill_between(layers, np.asarray(band.low, dtype=float), np.asarray(band.high, dtype=float),
+                            color=color(i), alpha=0.18, linewidth=0)
     if logy:
         ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers

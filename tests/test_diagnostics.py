@@ -261,3 +261,48 @@ def test_init_statistics_shapes_and_he_vs_xavier():
     factor = (xavier.activation_std[11] / xavier.activation_std[0]) ** (1 / 11)
     assert abs(factor - 2 ** -0.5) < 0.08
     assert 0.2 < stats.activation_std[11] / stats.activation_std[0] < 5
+
+
+# ---------------------------------------------------------------- spread, seeds, decay
+
+
+def test_activation_spread_ignores_a_fixed_offset_per_unit():
+    # a sigmoid network's units each sit near their own offset: pooled std stays, the spread across examples is tiny
+    rng = np.random.default_rng(0)
+    model = MLP([4, 6, 3], activation="sigmoid", rng=rng)
+    model.params["0.weight"] *= 1e-6          # the input barely reaches the hidden layer
+    model.params["0.bias"] = np.linspace(-3, 3, 6)  # each unit its own offset
+    x, y = rng.standard_normal((50, 4)), rng.integers(0, 3, size=50)
+    stats = layer_statistics(model, x, y)
+    hidden = 1 / (1 + np.exp(-(x @ model.params["0.weight"].T + model.params["0.bias"])))
+    assert stats.activation_std[0] == pytest.approx(hidden.std())
+    assert stats.activation_spread[0] == pytest.approx(np.mean([hidden[:, j].std() for j in range(6)]))
+    assert stats.activation_spread[0] < 1e-5 < 0.1 < stats.activation_std[0]
+
+
+def test_over_seeds_median_and_band():
+    from lecturelib.diagnostics import over_seeds
+
+    band = over_seeds(lambda rng: np.array([rng.integers(0, 100), 7.0]), range(21), quantiles=(10, 90))
+    draws = np.array([np.random.default_rng(s).integers(0, 100) for s in range(21)], dtype=float)
+    assert band.median[0] == np.median(draws) and band.median[1] == 7.0
+    assert band.low[0] == np.percentile(draws, 10) and band.high[0] == np.percentile(draws, 90)
+    assert band.runs.shape == (21, 2) and band.quantiles == (10.0, 90.0)
+    with pytest.raises(ValueError, match="seeds must hold at least 5 seeds, got 3"):
+        over_seeds(lambda rng: np.zeros(2), range(3))
+    with pytest.raises(TypeError, match="profile must be callable"):
+        over_seeds(np.zeros(2), range(5))
+    with pytest.raises(ValueError, match="quantiles\\[1\\] must be >= 50.0"):
+        over_seeds(lambda rng: np.zeros(2), range(5), quantiles=(50, 40))
+
+
+def test_decay_factor_is_the_geometric_mean_ratio():
+    from lecturelib.diagnostics import decay_factor
+
+    values = 3.0 * 0.7 ** np.arange(10)
+    assert decay_factor(values) == pytest.approx(0.7, rel=1e-12)
+    assert decay_factor(np.array([1.0, 4.0, 2.0, 16.0]), first=2, last=4) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="values must be positive"):
+        decay_factor(np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="last must be >= 3, got 2"):
+        decay_factor(np.ones(4), first=2, last=2)

@@ -229,3 +229,16 @@ def test_plot_layer_histograms_draws_one_panel_per_layer():
         plot_layer_histograms(hidden, layers=(11,))
     with pytest.raises(ValueError, match="hidden must hold at least one layer"):
         plot_layer_histograms([])
+
+
+def test_layer_profile_draws_bands_and_distinct_line_styles():
+    from lecturelib.diagnostics import over_seeds
+
+    band = over_seeds(lambda rng: 1.0 + rng.uniform(size=4), range(10))
+    ax = plot_layer_profile({"band": band, "a": np.ones(4), "same as a": np.ones(4)}, title="t")
+    lines = ax.lines
+    assert_allclose(lines[0].get_ydata(), band.median)
+    assert lines[1].get_linestyle() != lines[2].get_linestyle()  # coinciding series stay visible
+    (area,) = ax.collections
+    verts = area.get_paths()[0].vertices
+    assert_allclose(verts[:, 1].min(), band.low.min()) and assert_allclose(verts[:, 1].max(), band.high.max())

@@ -106,6 +106,7 @@ def layer_statistics(
     return LayerStatistics(
         activation_mean=np.array([float(a.mean()) for a in acts]),
         activation_std=np.array([float(a.std(unbiased=False)) for a in acts]),
+        activation_spread=np.array([float(a.std(dim=0, unbiased=False).mean()) for a in acts]),
         preactivation_std=np.array([float(z[l].std(unbiased=False)) for l in range(n)]),
         frac_zero=np.array([float((a == 0).double().mean()) for a in acts]),
         frac_saturated=frac_saturated,
