@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NoReturn
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +32,28 @@ JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 BUILD_COMMAND = [str(JUPYTER_BOOK), "build", "--all", "--warningiserror", "--keep-going", "--builder", "html", "."]
 
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+
+# --------------------------------------------------------------------------- what the browser tests need
+
+
+def running_in_ci() -> bool:
+    """``CI=true`` (or ``1``/``yes``), as CI services and ``.ci/run`` set it."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip locally; fail in CI, where every browser test must run (``.ci/run`` installs what they need)."""
+    if running_in_ci():
+        pytest.fail(f"{reason}\n(CI={os.environ.get('CI')}: in CI a browser test fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium: /usr/bin/chromium, else ``chromium`` on PATH."""
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
 
 
 # --------------------------------------------------------------------------- the table of contents
