@@ -9,25 +9,30 @@ For each page of ``_toc.yml`` (root, chapters, appendices, ...):
 * every internal link and cross-reference reaches an existing page and, with a
   ``#fragment``, an element with that id on it;
 * no raw widget JSON and no "Loading widget" text is visible;
-* the TeX of every equation is in the HTML and well formed (MathJax itself comes
-  from a CDN, blocked here; set ``BOOK_MATHJAX_LOCAL=/path/to/tex-mml-chtml.js``
-  to serve a local MathJax instead, which also checks that MathJax renders
-  every equation without an error);
+* the TeX of every equation is in the HTML and well formed;
+* MathJax renders every equation: no MathJax error node, no undefined macro and
+  no TeX delimiter left in the rendered text. MathJax comes from a CDN, blocked
+  here: ``BOOK_MATHJAX_LOCAL=/path/to/es5/tex-mml-chtml.js`` (MathJax 3) is
+  served in its place; ``.ci/run mathjax`` fetches one from npm and prints its path;
+* nothing scrolls sideways at the theme's default layout in a 1280-px-wide
+  window: no code cell input, code block, cell output, display equation or table
+  (dropdowns and hidden inputs opened), and not the page itself;
 * a full-page screenshot goes to ``_build/screenshots/<page with / as __>.png``.
 
 The book is (re)built first, with the command of ``make book``, when
 ``_build/html`` is missing or older than its sources. Run with::
 
-    .venv/bin/python -m pytest -q tests/test_browser.py
+    BOOK_MATHJAX_LOCAL=$(.ci/run mathjax) .venv/bin/python -m pytest -q tests/test_browser.py
 
-Skipped when Chromium (/usr/bin/chromium or ``chromium`` on PATH) or Playwright is missing.
+Without Chromium (/usr/bin/chromium or ``chromium`` on PATH) or Playwright every
+test skips, and without ``BOOK_MATHJAX_LOCAL`` the rendering test skips; with
+``CI=true`` (set by CI and by ``.ci/run``) they fail instead.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -42,11 +47,13 @@ from browser_support import (
     SCREENSHOT_DIR,
     BookServer,
     book_config,
+    chromium_executable,
     ensure_fresh_build,
     html_anchors,
     is_chapter,
     mathjax_url,
     screenshot_path,
+    skip_or_fail,
     tex_problems,
     toc_pages,
 )
@@ -64,6 +71,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# The window of the sideways-scrolling check: at 1280 px the theme shows both
+# sidebars (its default layout), and a line of a code cell or of a cell output
+# holds 77 monospace characters (75 in a cell whose input is collapsed).
 VIEWPORT = {"width": 1280, "height": 900}
 IMAGE_TIMEOUT_MS = 10_000
 MATHJAX_TIMEOUT_MS = 20_000
@@ -93,22 +103,16 @@ def pages_for(check: str, pages: list[str]) -> list:
 # --------------------------------------------------------------------------- fixtures
 
 
-def chromium_executable() -> str | None:
-    if Path("/usr/bin/chromium").is_file():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium")
-
-
 @pytest.fixture(scope="module")  # module: one Playwright per module, or the next module cannot start its own
 def playwright_chromium():
-    """Playwright's Chromium driver, or a skip naming what is missing."""
+    """Playwright's Chromium driver, or a skip (a failure in CI) naming what is missing."""
     executable = chromium_executable()
     if executable is None:
-        pytest.skip("browser tests need Chromium: neither /usr/bin/chromium nor `chromium` on PATH (apt-get install chromium)")
+        skip_or_fail("browser tests need Chromium: neither /usr/bin/chromium nor `chromium` on PATH (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        pytest.skip(f"browser tests need Playwright (pip install playwright): {exc}")
+        skip_or_fail(f"browser tests need Playwright (pip install playwright): {exc}")
     with sync_playwright() as playwright:
         yield playwright.chromium, executable
 
@@ -137,7 +141,11 @@ def book_server(playwright_chromium):
 
 @pytest.fixture(scope="module")  # module: one Playwright per module, or the next module cannot start its own
 def local_mathjax() -> Path | None:
-    """``BOOK_MATHJAX_LOCAL``: a local tex-mml-chtml.js served in place of the CDN's (None when unset)."""
+    """``BOOK_MATHJAX_LOCAL``: a local tex-mml-chtml.js served in place of the CDN's (None when unset).
+
+    Unset, the pages are still checked (with their TeX unrendered);
+    test_local_mathjax_renders_every_equation then skips, or fails in CI.
+    """
     value = os.environ.get("BOOK_MATHJAX_LOCAL", "").strip()
     if not value:
         return None
@@ -194,6 +202,8 @@ class PageReport:
     math: list[dict] = field(default_factory=list)
     visible_text: str = ""
     mathjax: dict | None = None
+    overflow: dict | None = None
+    overflow_error: str | None = None
     screenshot: Path | None = None
     screenshot_error: str | None = None
     visit_error: str | None = None
@@ -235,13 +245,195 @@ COLLECT_MATH = """(html) => {
   });
 }"""
 
-MATHJAX_STATE = """() => {
+# What MathJax made of the page. Besides equations left untypeset, three signs of
+# an equation MathJax could not read: an error node (mjx-merror, or any node with
+# data-mjx-error), an undefined macro (shown in red by MathJax's noundefined
+# extension, found in MathJax's own tree of the equation), and TeX delimiters
+# left in the text a reader sees (math outside any .math element, never typeset).
+MATHJAX_STATE = r"""() => {
   const math = Array.from(document.querySelectorAll('.math'));
+  const where = el => { const s = el.closest('section[id]'); return s ? '#' + s.id : 'page'; };
+  const texOf = new Map();
+  for (const item of (window.MathJax && MathJax.startup && MathJax.startup.document
+                      && MathJax.startup.document.math) || []) {
+    if (item.typesetRoot) texOf.set(item.typesetRoot, item.math);
+  }
+  const tex = el => {
+    const box = el.closest('mjx-container');
+    return (box && texOf.get(box)) || el.textContent;
+  };
+  const textNodes = (root, skip) => {
+    const found = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: n => (n.parentElement && n.parentElement.closest(skip)) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    while (walker.nextNode()) found.push(walker.currentNode);
+    return found;
+  };
+  // In the page: error nodes (not their copies in the MathML for screen readers).
+  const errors = Array.from(document.querySelectorAll('mjx-merror, [data-mjx-error]'))
+    .filter(e => !e.closest('mjx-assistive-mml'))
+    .filter((e, i, all) => !all.slice(0, i).some(a => a.contains(e)))
+    .map(e => `${where(e)}: ${e.getAttribute('data-mjx-error') || 'error'} in ${JSON.stringify(tex(e).trim().slice(0, 120))}`);
+  // In MathJax's own tree of each equation: an <merror> the output may not show
+  // as such, and an undefined macro, which the noundefined extension turns into
+  // an <mtext> holding the macro's name (drawn from the math font, so it is not
+  // text in the page).
+  const undefinedMacros = [];
+  for (const item of (window.MathJax && MathJax.startup && MathJax.startup.document
+                      && MathJax.startup.document.math) || []) {
+    if (!item.root || !item.root.walkTree) continue;
+    const at = item.typesetRoot ? where(item.typesetRoot) : 'page';
+    const source = JSON.stringify(String(item.math).trim().slice(0, 120));
+    let error = false;
+    item.root.walkTree(node => {
+      if (node.isKind('merror')) error = true;
+      if (node.isKind('mtext')) {
+        const text = node.childNodes.map(child => (child && child.getText) ? child.getText() : '').join('');
+        if (/^\\[A-Za-z]+$/.test(text)) undefinedMacros.push(`${at}: ${text} in ${source}`);
+      }
+    });
+    if (error && !(item.typesetRoot && item.typesetRoot.querySelector('mjx-merror'))) errors.push(`${at}: error in ${source}`);
+  }
+  const body = document.querySelector('main') || document.body;
+  const delimiters = /\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\end\{/;
+  const leftovers = [];
+  for (const node of textNodes(body, 'pre, code, kbd, samp, script, style, textarea, mjx-assistive-mml, .highlight')) {
+    const text = node.textContent;
+    const at = text.search(delimiters);
+    if (at >= 0) leftovers.push(`${where(node.parentElement)}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 80).trim())}`);
+  }
   return {
     total: math.length,
     rendered: math.filter(el => el.querySelector('mjx-container')).length,
-    errors: Array.from(document.querySelectorAll('mjx-merror')).map(e => e.getAttribute('data-mjx-error') || e.textContent),
+    errors: errors,
+    undefined_macros: undefinedMacros,
+    leftovers: leftovers,
     unrendered: math.filter(el => !el.querySelector('mjx-container')).map(el => el.textContent.trim().slice(0, 120)),
+  };
+}"""
+
+# Everything that may scroll sideways in the article, measured in the page as a
+# reader sees it at VIEWPORT's width, with every dropdown (sphinx-togglebutton)
+# and hidden cell input (<details>) opened. The element "scrolling" is the
+# element itself or its closest ancestor in the article whose overflow-x is not
+# visible (a <pre>, a MathJax display box, a table's scroll container): it is an
+# offender when its content is wider than its box (scrollWidth > clientWidth + 1),
+# whether it scrolls (overflow auto/scroll) or cuts the content off (hidden/clip).
+# An element with no such ancestor must stay inside the article, and the page
+# itself must not scroll. For a <pre>, every line too wide is measured in the
+# pre's own font; `fit` is how many monospace characters a line of it can hold.
+OVERFLOW = r"""async () => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('button.toggle-button-hidden').forEach(b => b.click());
+  document.querySelectorAll('.toggle-hidden').forEach(el => el.classList.remove('toggle-hidden'));
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+
+  const root = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const KINDS = [
+    ['code cell input', 'div.cell_input pre'],
+    ['cell output', 'div.cell_output pre, .output pre'],
+    ['code block', 'div.highlight pre'],
+    ['display math', 'mjx-container[display="true"], div.math'],
+    ['table', 'table'],
+  ];
+  const texOf = new Map();
+  for (const item of (window.MathJax && MathJax.startup && MathJax.startup.document
+                      && MathJax.startup.document.math) || []) {
+    if (item.typesetRoot) texOf.set(item.typesetRoot, item.math);
+  }
+  const px = value => parseFloat(value) || 0;
+  const inner = el => { const cs = getComputedStyle(el); return el.clientWidth - px(cs.paddingLeft) - px(cs.paddingRight); };
+  const visible = el => el.getClientRects().length > 0;
+  const where = el => { const s = el.closest('section[id]'); return s ? s.id : ''; };
+  const oneLine = text => text.replace(/\s+/g, ' ').trim();
+  // Width of some text set in el's font, on one line.
+  const measure = (el, text) => {
+    const probe = document.createElement('span');
+    probe.style.cssText = 'position:absolute; visibility:hidden; white-space:pre; left:0; top:0; padding:0; border:0';
+    probe.textContent = text;
+    el.appendChild(probe);
+    const width = probe.getBoundingClientRect().width;
+    probe.remove();
+    return width;
+  };
+  const fit = pre => Math.floor((inner(pre) + 0.5) / (measure(pre, 'x'.repeat(1000)) / 1000));
+  const scroller = el => {
+    for (let node = el; node; node = node.parentElement) {
+      const ox = getComputedStyle(node).overflowX;
+      if (ox !== 'visible') return {node, ox};
+      if (node === root) break;
+    }
+    return {node: null, ox: 'visible'};
+  };
+  const describe = (kind, el, box) => {
+    if (kind === 'display math') {
+      const container = el.matches('mjx-container') ? el : el.querySelector('mjx-container');
+      return {text: oneLine((container && texOf.get(container)) || el.textContent)};
+    }
+    if (kind === 'table') {
+      const row = el.querySelector('tr');
+      const cells = row ? Array.from(row.children).map(c => oneLine(c.textContent)) : [oneLine(el.textContent)];
+      return {text: cells.join(' | ')};
+    }
+    // A <pre>: every line wider than the room the box has for it.
+    const room = box === el ? inner(el) : box.getBoundingClientRect().right - el.getBoundingClientRect().left;
+    const lines = el.textContent.replace(/\n$/, '').split('\n');
+    const wide = [];
+    lines.forEach((line, i) => {
+      if (measure(el, line) > room + 1) wide.push({line: i + 1, chars: line.length, text: line.trim()});
+    });
+    const first = wide[0] || {line: 0, chars: 0, text: oneLine(el.textContent)};
+    return {text: first.text, line: first.line, chars: first.chars, lines: wide.length, fit: fit(el)};
+  };
+
+  const seen = new Set();
+  const offenders = [];
+  for (const [kind, selector] of KINDS) {
+    for (const el of root.querySelectorAll(selector)) {
+      if (seen.has(el) || !visible(el)) continue;
+      seen.add(el);
+      if (kind === 'display math' && el.matches('div.math') && el.querySelector('mjx-container')) continue;  // its container is checked
+      const {node, ox} = scroller(el);
+      let problem = null;
+      if (node) {
+        if (seen.has(node) && node !== el) continue;  // reported (or passed) as its own element
+        if (node.scrollWidth > node.clientWidth + 1) {
+          problem = {how: (ox === 'auto' || ox === 'scroll') ? 'scrolls sideways' : `is cut off (overflow-x: ${ox})`,
+                     width: node.scrollWidth, room: node.clientWidth};
+        }
+        seen.add(node);
+      } else {
+        const right = el.getBoundingClientRect().right, limit = root.getBoundingClientRect().right;
+        if (right > limit + 1) problem = {how: 'sticks out of the article', width: Math.round(right - root.getBoundingClientRect().left), room: root.clientWidth};
+      }
+      const folded = el.closest('details') ? 'collapsed by default' : el.closest('.toggle, .dropdown') ? 'in a dropdown' : '';
+      if (problem) offenders.push({kind, folded, section: where(el), ...problem, ...describe(kind, el, node || root)});
+    }
+  }
+
+  // The line length most boxes of a kind allow (a hidden cell input, in its <details>, is narrower).
+  const usualFit = selector => {
+    const counts = new Map();
+    for (const pre of root.querySelectorAll(selector)) if (visible(pre)) counts.set(fit(pre), (counts.get(fit(pre)) || 0) + 1);
+    return counts.size ? Array.from(counts).sort((x, y) => y[1] - x[1] || x[0] - y[0])[0][0] : null;
+  };
+  const page = document.scrollingElement;
+  const wider = [];
+  if (page.scrollWidth > page.clientWidth + 1) {
+    // The outermost elements past the window's right edge, leaving out what a box of its own scrolls or cuts off.
+    const inBox = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };
+    for (const el of document.body.querySelectorAll('*')) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width > 0 && rect.right > page.clientWidth + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > page.clientWidth + 1) && !inBox(el))
+        wider.push(`<${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? ' class="' + el.className + '"' : ''}> ends at ${Math.round(rect.right)} px: ${JSON.stringify(oneLine(el.textContent).slice(0, 60))}`);
+    }
+  }
+  return {
+    offenders,
+    page: {scroll_width: page.scrollWidth, client_width: page.clientWidth, wider: wider.slice(0, 5)},
+    fit_code: usualFit('div.cell_input pre'),
+    fit_output: usualFit('div.cell_output pre, .output pre'),
   };
 }"""
 
@@ -309,6 +501,11 @@ def visit(browser, server: BookServer, page_name: str, mathjax_file: Path | None
             report.screenshot = target
         except Exception as exc:  # noqa: BLE001 - reported by test_screenshot
             report.screenshot_error = repr(exc)
+        # Last: it opens every dropdown, which the screenshot shows closed, as a reader first sees them.
+        try:
+            report.overflow = page.evaluate(OVERFLOW)
+        except Exception as exc:  # noqa: BLE001 - reported by test_nothing_scrolls_sideways
+            report.overflow_error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - every check of the page reports it, the visit is not retried
         report.visit_error = f"{type(exc).__name__}: {exc}"
     finally:
@@ -359,20 +556,24 @@ def known_js_defect(error: str) -> str | None:
     return None
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize(
-    ("page", "defect"),
-    [
-        pytest.param(page, name, id=f"{page}-{name}", marks=pytest.mark.xfail(strict=True, reason=reason))
-        for name, (_pattern, reason) in KNOWN_JS_DEFECTS.items()
-        for page in PAGES
-    ],
-)
-def test_known_javascript_defect(page_report, page, defect):
-    """Fails while the book has the defect (xfail); XPASSes, and so fails, once it is fixed."""
-    report = loaded(page_report(page))
-    found = [e for e in javascript_errors(report) if known_js_defect(e) == defect]
-    assert not found, f"{page}: {KNOWN_JS_DEFECTS[defect][1]}:\n" + "\n".join(found)
+# Defined only while there is a known defect: an empty parametrization would be
+# reported as a skipped test, and no test may skip in CI.
+if KNOWN_JS_DEFECTS:
+
+    @pytest.mark.browser
+    @pytest.mark.parametrize(
+        ("page", "defect"),
+        [
+            pytest.param(page, name, id=f"{page}-{name}", marks=pytest.mark.xfail(strict=True, reason=reason))
+            for name, (_pattern, reason) in KNOWN_JS_DEFECTS.items()
+            for page in PAGES
+        ],
+    )
+    def test_known_javascript_defect(page_report, page, defect):
+        """Fails while the book has the defect (xfail); XPASSes, and so fails, once it is fixed."""
+        report = loaded(page_report(page))
+        found = [e for e in javascript_errors(report) if known_js_defect(e) == defect]
+        assert not found, f"{page}: {KNOWN_JS_DEFECTS[defect][1]}:\n" + "\n".join(found)
 
 
 @pytest.mark.browser
@@ -457,12 +658,53 @@ def test_math_source_is_present_and_well_formed(page_report, page):
 @pytest.mark.parametrize("page", pages_for("mathjax", PAGES))
 def test_local_mathjax_renders_every_equation(page_report, local_mathjax, page):
     if local_mathjax is None:
-        pytest.skip("set BOOK_MATHJAX_LOCAL=/path/to/tex-mml-chtml.js to render math with a local MathJax")
+        skip_or_fail(
+            "set BOOK_MATHJAX_LOCAL=/path/to/es5/tex-mml-chtml.js (MathJax 3) to render the math: "
+            "BOOK_MATHJAX_LOCAL=$(.ci/run mathjax) fetches one from npm"
+        )
     report = loaded(page_report(page))
     state = report.mathjax
-    assert state is not None
-    assert not state["errors"], f"{page}: MathJax TeX errors: {state['errors']}"
-    assert state["rendered"] == state["total"], f"{page}: {state['total'] - state['rendered']} equation(s) not rendered: {state['unrendered'][:5]}"
+    assert state is not None, f"{page}: MathJax's state was not read"
+    problems = [f"MathJax error: {e}" for e in state["errors"]]
+    problems += [f"undefined macro: {e}" for e in state["undefined_macros"]]
+    problems += [f"TeX delimiters in the rendered text: {e}" for e in state["leftovers"]]
+    if state["rendered"] != state["total"]:
+        problems.append(f"{state['total'] - state['rendered']} of {state['total']} equation(s) not rendered: {state['unrendered'][:5]}")
+    assert not problems, f"{page}: {len(problems)} MathJax problem(s):\n" + "\n".join(problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", pages_for("overflow", PAGES))
+def test_nothing_scrolls_sideways(page_report, page):
+    """At 1280 px no code, output, display equation or table needs a horizontal scroll bar."""
+    report = loaded(page_report(page))
+    state = report.overflow
+    assert state is not None, f"{page}: the layout was not measured: {report.overflow_error}"
+    problems = [overflow_problem(item) for item in state["offenders"]]
+    if state["page"]["scroll_width"] > state["page"]["client_width"] + 1:
+        problems.append(
+            f"the page itself scrolls sideways ({state['page']['scroll_width']} px wide in a {state['page']['client_width']}-px window): "
+            + "; ".join(state["page"]["wider"])
+        )
+    fits = [f"{n} on a line of a {what}" for what, n in (("code cell", state["fit_code"]), ("cell output", state["fit_output"])) if n]
+    assert not problems, (
+        f"{page}: {len(problems)} element(s) too wide for a {VIEWPORT['width']}-px window"
+        + (f" (monospace characters that fit: {', '.join(fits)})" if fits else "")
+        + ":\n"
+        + "\n".join(problems)
+    )
+
+
+def overflow_problem(item: dict) -> str:
+    """One line an author can search the notebook for: kind, section, what is too wide and how much."""
+    where = f" in #{item['section']}" if item["section"] else ""
+    size = f"{item['width']} px of content in {item['room']} px"
+    if item.get("line"):
+        more = f", {item['lines'] - 1} more line(s) too" if item["lines"] > 1 else ""
+        size = f"line {item['line']} has {item['chars']} characters, {item['fit']} fit{more}"
+    text = item["text"]
+    kind = f"{item['kind']} ({item['folded']})" if item.get("folded") else item["kind"]
+    return f"  {kind}{where} {item['how']} ({size}): {text[:70]!r}{'...' if len(text) > 70 else ''}"
 
 
 @pytest.mark.browser
