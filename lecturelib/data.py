@@ -1,39 +1,49 @@
 """Small data sets that need no download.
 
 * 2-D toy problems for decision-boundary pictures: :func:`make_spirals`,
-  :func:`make_moons`, :func:`make_circles`, :func:`make_xor` (also by name
-  through :data:`TOY_DATASETS` and :func:`make_toy`).  Each returns
-  ``X`` of shape ``(n_samples, 2)`` (``float64``) and labels ``y`` of shape
-  ``(n_samples,)`` (``int64``), with classes as balanced as ``n_samples``
-  allows (counts differ by at most one).
+  :func:`make_moons`, :func:`make_circles`, :func:`make_xor`.  Each returns
+  inputs ``x`` of shape ``(n_samples, 2)`` (``float64``) and labels ``y`` of
+  shape ``(n_samples,)`` (``int64``), with classes as balanced as
+  ``n_samples`` allows (counts differ by at most one).
 * :func:`load_digits_split`: scikit-learn's bundled 8x8 digits, split into
   stratified train/validation/test sets and standardised with training
-  statistics.
+  statistics (:func:`lecturelib.preprocessing.standardize`).
+* :func:`load_mnist1d`: MNIST-1D (Greydanus, 2020), 40-point sequences of
+  10 classes, generated locally by the ``mnist1d`` package; the same
+  :class:`DataSplit` as the digits.
 
 Randomness comes only through ``rng`` (:class:`numpy.random.Generator`) or an
-explicit ``seed``.
+explicit ``seed``; NumPy's and Python's global generators are left as they
+were found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import hashlib
+import json
+import os
+import random
+import tempfile
+import zipfile
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_number, check_option, check_rng
+from . import preprocessing
+from ._validation import check_int, check_number, check_rng
 
 __all__ = [
     "make_spirals",
     "make_moons",
     "make_circles",
     "make_xor",
-    "TOY_DATASETS",
-    "make_toy",
     "DataSplit",
-    "standardize",
     "load_digits_split",
+    "load_mnist1d",
+    "cache_dir",
 ]
 
 
@@ -42,11 +52,11 @@ def _class_sizes(n_samples: int, n_groups: int) -> list[int]:
     return [n_samples // n_groups + (1 if k < n_samples % n_groups else 0) for k in range(n_groups)]
 
 
-def _finish(X: np.ndarray, y: np.ndarray, shuffle: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _finish(x: np.ndarray, y: np.ndarray, shuffle: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     if shuffle:
         order = rng.permutation(len(y))
-        X, y = X[order], y[order]
-    return np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(y, dtype=np.int64)
+        x, y = x[order], y[order]
+    return np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.int64)
 
 
 def make_spirals(
@@ -83,7 +93,7 @@ def make_spirals(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 2), float64
+    x : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64
         Labels in ``[0, n_classes)``.
 
@@ -95,21 +105,21 @@ def make_spirals(
 
     Examples
     --------
-    >>> X, y = make_spirals(300, rng=np.random.default_rng(0))
-    >>> X.shape, np.bincount(y).tolist()
+    >>> x, y = make_spirals(300, rng=np.random.default_rng(0))
+    >>> x.shape, np.bincount(y).tolist()
     ((300, 2), [100, 100, 100])
     """
     n_classes = check_int(n_classes, "n_classes", low=2)
     n_samples = check_int(n_samples, "n_samples", low=n_classes)
     noise = check_number(noise, "noise", low=0.0)
     rng = check_rng(rng)
-    X_parts, y_parts = [], []
+    x_parts, y_parts = [], []
     for k, m in enumerate(_class_sizes(n_samples, n_classes)):
         r = np.linspace(0.0, 1.0, m)
         t = 4.0 * k + 4.0 * r + noise * rng.standard_normal(m)
-        X_parts.append(np.column_stack([r * np.sin(t), r * np.cos(t)]))
+        x_parts.append(np.column_stack([r * np.sin(t), r * np.cos(t)]))
         y_parts.append(np.full(m, k))
-    return _finish(np.concatenate(X_parts), np.concatenate(y_parts), shuffle, rng)
+    return _finish(np.concatenate(x_parts), np.concatenate(y_parts), shuffle, rng)
 
 
 def make_moons(
@@ -136,13 +146,13 @@ def make_moons(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 2), float64
+    x : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64
         Labels in ``{0, 1}``.
 
     Examples
     --------
-    >>> X, y = make_moons(200, rng=np.random.default_rng(0))
+    >>> x, y = make_moons(200, rng=np.random.default_rng(0))
     >>> np.bincount(y).tolist()
     [100, 100]
     """
@@ -151,13 +161,13 @@ def make_moons(
     rng = check_rng(rng)
     n0, n1 = _class_sizes(n_samples, 2)
     s0, s1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
-    X = np.concatenate([
+    x = np.concatenate([
         np.column_stack([np.cos(s0), np.sin(s0)]),
         np.column_stack([1.0 - np.cos(s1), 0.5 - np.sin(s1)]),
     ])
     y = np.repeat([0, 1], [n0, n1])
-    X = X + noise * rng.standard_normal(X.shape)
-    return _finish(X, y, shuffle, rng)
+    x = x + noise * rng.standard_normal(x.shape)
+    return _finish(x, y, shuffle, rng)
 
 
 def make_circles(
@@ -191,14 +201,14 @@ def make_circles(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 2), float64
+    x : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64
         0 for the outer circle, 1 for the inner one.
 
     Examples
     --------
-    >>> X, y = make_circles(200, rng=np.random.default_rng(0))
-    >>> X.shape
+    >>> x, y = make_circles(200, rng=np.random.default_rng(0))
+    >>> x.shape
     (200, 2)
     """
     n_samples = check_int(n_samples, "n_samples", low=2)
@@ -208,13 +218,13 @@ def make_circles(
     n0, n1 = _class_sizes(n_samples, 2)
     s0 = np.linspace(0.0, 2 * np.pi, n0, endpoint=False)
     s1 = np.linspace(0.0, 2 * np.pi, n1, endpoint=False)
-    X = np.concatenate([
+    x = np.concatenate([
         np.column_stack([np.cos(s0), np.sin(s0)]),
         factor * np.column_stack([np.cos(s1), np.sin(s1)]),
     ])
     y = np.repeat([0, 1], [n0, n1])
-    X = X + noise * rng.standard_normal(X.shape)
-    return _finish(X, y, shuffle, rng)
+    x = x + noise * rng.standard_normal(x.shape)
+    return _finish(x, y, shuffle, rng)
 
 
 def make_xor(
@@ -243,7 +253,7 @@ def make_xor(
 
     Returns
     -------
-    X : ndarray of shape (n_samples, 2), float64
+    x : ndarray of shape (n_samples, 2), float64
     y : ndarray of shape (n_samples,), int64
         Labels in ``{0, 1}``.
 
@@ -253,7 +263,7 @@ def make_xor(
 
     Examples
     --------
-    >>> X, y = make_xor(200, rng=np.random.default_rng(0))
+    >>> x, y = make_xor(200, rng=np.random.default_rng(0))
     >>> np.bincount(y).tolist()
     [100, 100]
     """
@@ -263,56 +273,9 @@ def make_xor(
     # blobs alternate between the classes so that uneven sizes stay balanced
     centers = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [-1.0, 1.0]])
     sizes = _class_sizes(n_samples, len(centers))
-    X = np.repeat(centers, sizes, axis=0) + noise * rng.standard_normal((n_samples, 2))
+    x = np.repeat(centers, sizes, axis=0) + noise * rng.standard_normal((n_samples, 2))
     y = np.repeat((centers[:, 0] * centers[:, 1] < 0).astype(np.int64), sizes)
-    return _finish(X, y, shuffle, rng)
-
-
-#: Toy problems by name, for widgets that pick a data set from a menu.
-TOY_DATASETS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
-    "spirals": make_spirals,
-    "moons": make_moons,
-    "circles": make_circles,
-    "xor": make_xor,
-}
-
-
-def make_toy(
-    name: str, n_samples: int | None = None, *, rng: np.random.Generator, **kwargs: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """Make the toy problem called ``name`` (a key of :data:`TOY_DATASETS`).
-
-    Parameters
-    ----------
-    name : str
-        One of ``"spirals"``, ``"moons"``, ``"circles"``, ``"xor"``.
-    n_samples : int, optional
-        Number of points; by default the data set's own default.
-    rng : numpy.random.Generator
-        Source of randomness.
-    **kwargs
-        Passed on, e.g. ``noise=0.3`` or ``n_classes=4`` for spirals.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, 2), float64
-    y : ndarray of shape (n_samples,), int64
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is unknown; the message lists the allowed names.
-
-    Examples
-    --------
-    >>> X, y = make_toy("moons", 50, rng=np.random.default_rng(0), noise=0.2)
-    >>> X.shape
-    (50, 2)
-    """
-    fn = TOY_DATASETS[check_option(name, "name", TOY_DATASETS)]
-    if n_samples is not None:
-        kwargs["n_samples"] = n_samples
-    return fn(rng=rng, **kwargs)
+    return _finish(x, y, shuffle, rng)
 
 
 @dataclass(frozen=True, eq=False)  # eq on arrays is ambiguous
@@ -321,18 +284,20 @@ class DataSplit:
 
     Attributes
     ----------
-    X_train, X_val, X_test : ndarray of shape (n, n_features), float64
+    x_train, x_val, x_test : ndarray of shape (n, n_features), float64
     y_train, y_val, y_test : ndarray of shape (n,), int64
     mean, std : ndarray of shape (n_features,), float64
-        Statistics of the *training* features; ``X = (X_raw - mean) / std``.
-        Without standardisation they are zeros and ones.
+        Statistics of the *training* inputs that were applied to every split,
+        ``x = (x_raw - mean) / std`` (see
+        :func:`lecturelib.preprocessing.standardize`).  Without
+        standardisation they are zeros and ones.
     """
 
-    X_train: np.ndarray
+    x_train: np.ndarray
     y_train: np.ndarray
-    X_val: np.ndarray
+    x_val: np.ndarray
     y_val: np.ndarray
-    X_test: np.ndarray
+    x_test: np.ndarray
     y_test: np.ndarray
     mean: np.ndarray
     std: np.ndarray
@@ -340,62 +305,42 @@ class DataSplit:
     @property
     def n_features(self) -> int:
         """Number of input features."""
-        return int(self.X_train.shape[1])
+        return int(self.x_train.shape[1])
 
     @property
     def n_classes(self) -> int:
         """Number of classes (largest label over all splits, plus one)."""
         return int(max(self.y_train.max(), self.y_val.max(), self.y_test.max())) + 1
 
-
-def standardize(X_train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
-    r"""Standardise features with the statistics of ``X_train``.
-
-    .. math::
-        \mu_j = \operatorname{mean}_i X^{\text{train}}_{ij}, \quad
-        \sigma_j = \operatorname{std}_i X^{\text{train}}_{ij}
-        \;(\text{set to } 1 \text{ where it is } 0), \qquad
-        \tilde X_{ij} = \frac{X_{ij} - \mu_j}{\sigma_j}
-
-    A feature that is constant on the training set (a border pixel that is
-    always 0) would divide by zero; its ``std`` is set to exactly 1, so it is
-    only centred.
-
-    Parameters
-    ----------
-    X_train : ndarray of shape (n_train, n_features)
-        Data the statistics are computed on.
-    *others : ndarray of shape (n, n_features)
-        Further arrays (validation, test) transformed with the same statistics.
-
-    Returns
-    -------
-    tuple
-        ``(X_train_std, *others_std, mean, std)``; ``mean`` and ``std`` have
-        shape ``(n_features,)``.
-
-    Examples
-    --------
-    >>> Xtr, Xte, mean, std = standardize(np.array([[0.0, 1.0], [2.0, 1.0]]), np.array([[1.0, 3.0]]))
-    >>> Xte.tolist(), std.tolist()
-    ([[0.0, 2.0]], [1.0, 1.0])
-    """
-    X_train = as_float_array(X_train, "X_train", ndim=2)
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std = np.where(std == 0.0, 1.0, std)
-    out = [(X_train - mean) / std]
-    for i, X in enumerate(others):
-        X = as_float_array(X, f"others[{i}]", ndim=2)
-        if X.shape[1] != X_train.shape[1]:
-            raise ValueError(
-                f"others[{i}] must have {X_train.shape[1]} features like X_train, got shape {X.shape}"
-            )
-        out.append((X - mean) / std)
-    return (*out, mean, std)
+    def __repr__(self) -> str:  # shapes, not thousands of numbers
+        shapes = ", ".join(f"{name}={getattr(self, name).shape}" for name in ("x_train", "x_val", "x_test"))
+        return f"DataSplit({shapes}, n_classes={self.n_classes})"
 
 
-_standardize = standardize  # load_digits_split's ``standardize`` flag shadows the function
+def _check_fraction(value: float, name: str) -> float:
+    return check_number(value, name, low=0.0, low_inclusive=False, high=1.0, high_inclusive=False)
+
+
+def _check_bool(value: bool, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _make_split(
+    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+    x_test: np.ndarray, y_test: np.ndarray, *, standardize: bool,
+) -> DataSplit:
+    """Fresh float64/int64 copies of every split, standardised with training statistics if asked."""
+    if standardize:
+        scaler = preprocessing.standardize(x_train)
+        mean, std = np.array(scaler.mean), np.array(scaler.std)
+        x_train, x_val, x_test = scaler(x_train), scaler(x_val), scaler(x_test)
+    else:
+        mean, std = np.zeros(x_train.shape[1]), np.ones(x_train.shape[1])
+    xs = [np.array(x, dtype=np.float64) for x in (x_train, x_val, x_test)]
+    ys = [np.array(y, dtype=np.int64) for y in (y_train, y_val, y_test)]
+    return DataSplit(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2], mean, std)
 
 
 def load_digits_split(
@@ -408,7 +353,8 @@ def load_digits_split(
     is split off first, then the validation set from the rest; both splits are
     stratified by label and seeded.  With ``standardize=True`` every split is
     transformed with the training mean and standard deviation (see
-    :func:`standardize`; features constant on the training set get std 1).
+    :func:`lecturelib.preprocessing.standardize`; features constant on the
+    training set get std 1).
 
     Parameters
     ----------
@@ -425,7 +371,7 @@ def load_digits_split(
     Returns
     -------
     DataSplit
-        ``X_*`` of shape ``(n, 64)`` (float64), ``y_*`` of shape ``(n,)``
+        ``x_*`` of shape ``(n, 64)`` (float64), ``y_*`` of shape ``(n,)``
         (int64), and ``mean``, ``std`` of shape ``(64,)``.
 
     References
@@ -436,33 +382,244 @@ def load_digits_split(
     Examples
     --------
     >>> split = load_digits_split(seed=0)
-    >>> split.X_train.shape, split.n_classes
-    ((1077, 64), 10)
+    >>> split
+    DataSplit(x_train=(1077, 64), x_val=(360, 64), x_test=(360, 64), n_classes=10)
     """
-    val_size = check_number(val_size, "val_size", low=0.0, low_inclusive=False, high=1.0, high_inclusive=False)
-    test_size = check_number(test_size, "test_size", low=0.0, low_inclusive=False, high=1.0, high_inclusive=False)
+    val_size = _check_fraction(val_size, "val_size")
+    test_size = _check_fraction(test_size, "test_size")
     if val_size + test_size >= 1.0:
         raise ValueError(
             f"val_size + test_size must be < 1, got {val_size} + {test_size} = {val_size + test_size}"
         )
-    if not isinstance(standardize, bool):
-        raise TypeError(f"standardize must be a bool, got {type(standardize).__name__} {standardize!r}")
+    standardize = _check_bool(standardize, "standardize")
     seed = check_int(seed, "seed", low=0, high=2**32 - 1)
 
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    X, y = load_digits(return_X_y=True)
-    X, y = X.astype(np.float64), y.astype(np.int64)
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=seed
+    x, y = load_digits(return_X_y=True)
+    x_rest, x_test, y_rest, y_test = train_test_split(
+        x, y, test_size=test_size, stratify=y, random_state=seed
     )
-    X_train, X_val, y_train, y_val = train_test_split(
-        X_rest, y_rest, test_size=val_size / (1.0 - test_size), stratify=y_rest, random_state=seed
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_rest, y_rest, test_size=val_size / (1.0 - test_size), stratify=y_rest, random_state=seed
     )
-    if standardize:
-        X_train, X_val, X_test, mean, std = _standardize(X_train, X_val, X_test)
-    else:
-        mean, std = np.zeros(X.shape[1]), np.ones(X.shape[1])
-    return DataSplit(X_train, y_train, X_val, y_val, X_test, y_test, mean, std)
+    return _make_split(x_train, y_train, x_val, y_val, x_test, y_test, standardize=standardize)
 
+
+# ---------------------------------------------------------------- MNIST-1D
+
+#: Share of the generated sequences that ``mnist1d`` puts in the training set
+#: (the rest, taken from the end, is the test set), as in Greydanus (2020).
+MNIST1D_TRAIN_SPLIT = 0.8
+MNIST1D_N_CLASSES = 10
+
+
+class _Mnist1dArrays(NamedTuple):
+    """What ``mnist1d.data.make_dataset`` returns, as read-only arrays."""
+
+    x: np.ndarray  # (n_train, 40) float64
+    y: np.ndarray  # (n_train,) int64
+    x_test: np.ndarray  # (n_test, 40) float64
+    y_test: np.ndarray  # (n_test,) int64
+
+
+def _mnist1d_args(n_samples: int, dataset_seed: int):
+    """mnist1d's standard arguments with our sample count and seed (its download URL removed)."""
+    from mnist1d.data import get_dataset_args
+
+    args = get_dataset_args()
+    args.num_samples, args.seed, args.train_split = n_samples, dataset_seed, MNIST1D_TRAIN_SPLIT
+    del args.url  # generated here, never downloaded
+    return args
+
+
+def _generate_mnist1d(n_samples: int, dataset_seed: int) -> _Mnist1dArrays:
+    """Run ``mnist1d.data.make_dataset``, leaving NumPy's and Python's global RNG states as found.
+
+    ``make_dataset`` calls ``random.seed`` and ``np.random.seed`` and then
+    draws from both global generators; their states are saved before and
+    restored after, also when it raises.
+    """
+    try:
+        from mnist1d.data import make_dataset
+    except ImportError as error:  # pragma: no cover - mnist1d is a pinned dependency
+        raise ImportError("load_mnist1d needs the mnist1d package: pip install mnist1d") from error
+    args = _mnist1d_args(n_samples, dataset_seed)
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    try:
+        raw = make_dataset(args)
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+    return _read_only(_Mnist1dArrays(raw["x"], raw["y"], raw["x_test"], raw["y_test"]))
+
+
+def _read_only(arrays: _Mnist1dArrays) -> _Mnist1dArrays:
+    out = []
+    for name, value in zip(arrays._fields, arrays):
+        value = np.array(value, dtype=np.float64 if name.startswith("x") else np.int64)
+        value.flags.writeable = False
+        out.append(value)
+    return _Mnist1dArrays(*out)
+
+
+def cache_dir() -> Path:
+    """Directory of lecturelib's disk cache (generated data sets).
+
+    ``$LECTURELIB_CACHE`` if set, else ``$XDG_CACHE_HOME/lecturelib``, else
+    ``~/.cache/lecturelib``: outside the repository, so that a cached file
+    never shows up in git.  The directory is created on the first write.
+    """
+    if os.environ.get("LECTURELIB_CACHE"):
+        return Path(os.environ["LECTURELIB_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "lecturelib"
+
+
+def _mnist1d_cache_file(n_samples: int, dataset_seed: int) -> Path:
+    """Cache file name: the arguments and every version the generated numbers depend on."""
+    import importlib.metadata
+
+    import scipy
+
+    args = vars(_mnist1d_args(n_samples, dataset_seed))
+    key = json.dumps({
+        "args": args, "mnist1d": importlib.metadata.version("mnist1d"),
+        "numpy": np.__version__, "scipy": scipy.__version__,
+    }, sort_keys=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_dir() / f"mnist1d_n{n_samples}_seed{dataset_seed}_{digest}.npz"
+
+
+def _load_cached(path: Path) -> _Mnist1dArrays | None:
+    """The arrays stored at ``path``, or ``None`` if it is missing or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return _read_only(_Mnist1dArrays(*(stored[name] for name in _Mnist1dArrays._fields)))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def _store_cached(path: Path, arrays: _Mnist1dArrays) -> None:
+    """Write ``arrays`` to ``path`` atomically; skip quietly if the disk is not writable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
+            np.savez(tmp, **arrays._asdict())
+        os.replace(tmp.name, path)  # readers never see a half-written file
+    except OSError:
+        return
+
+
+@functools.lru_cache(maxsize=8)
+def _mnist1d_arrays(n_samples: int, dataset_seed: int, disk_cache: bool) -> _Mnist1dArrays:
+    """Generated MNIST-1D, cached in memory (and on disk if ``disk_cache``)."""
+    if not disk_cache:
+        return _generate_mnist1d(n_samples, dataset_seed)
+    path = _mnist1d_cache_file(n_samples, dataset_seed)
+    arrays = _load_cached(path)
+    if arrays is None:
+        arrays = _generate_mnist1d(n_samples, dataset_seed)
+        _store_cached(path, arrays)
+    return arrays
+
+
+def load_mnist1d(
+    *,
+    n_samples: int = 5000,
+    val_size: float = 0.1,
+    standardize: bool = False,
+    seed: int = 0,
+    dataset_seed: int = 42,
+    disk_cache: bool = True,
+) -> DataSplit:
+    r"""MNIST-1D: ten 1-D "digit" templates, distorted into 40-point sequences.
+
+    Greydanus (2020) built MNIST-1D to be small and fast yet, unlike the 8x8
+    digits, hard for a linear model and easy for a convolutional one.  Each
+    example is one of ten hand-made templates of 12 points, padded with
+    zeros, stretched, scaled, shifted circularly, given correlated noise in
+    the padding and white noise everywhere, sheared and resampled to 40
+    points; the whole set is then centred and scaled to standard deviation
+    1 by a single mean and std.  The sequences are generated here by
+    ``mnist1d.data.make_dataset`` with the paper's settings; nothing is
+    downloaded.
+
+    The generator puts the first 80 % of its (shuffled) sequences in the
+    training set and the last 20 % in the test set; ``n_samples=5000`` gives
+    the paper's 4,000 / 1,000.  A validation set is then split off the
+    training sequences, stratified by label and seeded with ``seed``.
+
+    Parameters
+    ----------
+    n_samples : int, default 5000
+        Number of sequences to generate (mnist1d's ``num_samples``), a
+        multiple of 10 (the same number per class) and ``>= 100``.
+    val_size : float, default 0.1
+        Fraction of the *training* sequences held out for validation, in
+        ``(0, 1)``; with the defaults 400 of the 4,000.
+    standardize : bool, default False
+        Standardise each feature with training statistics (the generated
+        data are already centred and scaled as a whole).
+    seed : int, default 0
+        Seed of the train/validation split, in ``[0, 2**32 - 1]``.
+    dataset_seed : int, default 42
+        Seed of the generator, in ``[0, 2**32 - 1]``; 42 is the paper's data
+        set.  The generator seeds NumPy's and Python's *global* generators;
+        their states are restored afterwards, so the caller's random streams
+        are as they were.
+    disk_cache : bool, default True
+        Keep the generated arrays in :func:`cache_dir` (a few MB) and read
+        them from there next time.  The file name encodes the generator's
+        arguments and the versions of mnist1d, numpy and scipy, so a cached
+        file always equals fresh generation.  In memory the arrays are
+        cached in any case.
+
+    Returns
+    -------
+    DataSplit
+        ``x_*`` of shape ``(n, 40)`` (float64), ``y_*`` of shape ``(n,)``
+        (int64) with labels ``0-9``, and ``mean``, ``std`` of shape
+        ``(40,)``.  The arrays are fresh copies: changing them does not
+        change what the next call returns.
+
+    Notes
+    -----
+    The generator's overall centring and scaling uses all sequences, test
+    included, as the published data set does; it is one number each, not a
+    per-feature statistic, so no test label leaks through it.
+
+    References
+    ----------
+    Greydanus, S. (2020). Scaling down deep learning. arXiv:2011.14439.
+
+    Examples
+    --------
+    >>> split = load_mnist1d(n_samples=200, disk_cache=False)
+    >>> split
+    DataSplit(x_train=(144, 40), x_val=(16, 40), x_test=(40, 40), n_classes=10)
+    """
+    n_samples = check_int(n_samples, "n_samples", low=100)
+    if n_samples % MNIST1D_N_CLASSES:
+        raise ValueError(f"n_samples must be a multiple of {MNIST1D_N_CLASSES} (equal classes), got {n_samples}")
+    val_size = _check_fraction(val_size, "val_size")
+    standardize = _check_bool(standardize, "standardize")
+    seed = check_int(seed, "seed", low=0, high=2**32 - 1)
+    dataset_seed = check_int(dataset_seed, "dataset_seed", low=0, high=2**32 - 1)
+    disk_cache = _check_bool(disk_cache, "disk_cache")
+    n_train = int(n_samples * MNIST1D_TRAIN_SPLIT)
+    n_val = int(np.ceil(val_size * n_train))
+    if not MNIST1D_N_CLASSES <= n_val <= n_train - MNIST1D_N_CLASSES:
+        raise ValueError(
+            f"val_size must leave at least {MNIST1D_N_CLASSES} training and {MNIST1D_N_CLASSES} "
+            f"validation sequences (one per class) of the {n_train}, got {n_val} for validation"
+        )
+
+    from sklearn.model_selection import train_test_split
+
+    raw = _mnist1d_arrays(n_samples, dataset_seed, disk_cache)
+    x_train, x_val, y_train, y_val = train_test_split(
+        raw.x, raw.y, test_size=n_val, stratify=raw.y, random_state=seed
+    )
+    return _make_split(x_train, y_train, x_val, y_val, raw.x_test, raw.y_test, standardize=standardize)
