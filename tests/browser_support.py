@@ -38,8 +38,11 @@ SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 
 
 def running_in_ci() -> bool:
-    """``CI=true`` (or ``1``/``yes``), as CI services and ``.ci/run`` set it."""
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+    """``CI`` is set to anything but empty, ``0``, ``false`` or ``no`` (CI services and ``.ci/run`` set ``CI=true``).
+
+    The same rule as tests/reader_env_support.is_ci.
+    """
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def skip_or_fail(reason: str) -> NoReturn:
