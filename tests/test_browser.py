@@ -31,6 +31,7 @@ test skips, and without ``BOOK_MATHJAX_LOCAL`` the rendering test skips; with
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -154,6 +155,17 @@ def local_mathjax() -> Path | None:
         pytest.fail(f"BOOK_MATHJAX_LOCAL={value!r} is not a file (expected a path to tex-mml-chtml.js)", pytrace=False)
     if not mathjax_url():
         pytest.fail("BOOK_MATHJAX_LOCAL is set but _config.yml has no sphinx.config.mathjax_path to replace", pytrace=False)
+    # The published book loads the major version its CDN URL names (.../mathjax@3/...): test with that one.
+    wanted = re.search(r"mathjax@(\d+)", mathjax_url())
+    package = path.parent.parent / "package.json"  # <package>/es5/tex-mml-chtml.js
+    if wanted and package.is_file():
+        version = str(json.loads(package.read_text(encoding="utf-8")).get("version", ""))
+        if version.split(".")[0] != wanted.group(1):
+            pytest.fail(
+                f"BOOK_MATHJAX_LOCAL is MathJax {version}, but _config.yml loads mathjax@{wanted.group(1)} "
+                f"({mathjax_url()}); change MATHJAX_VERSION in .ci/run",
+                pytrace=False,
+            )
     return path
 
 
