@@ -12,13 +12,15 @@ loss function that closes over them sees every perturbation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import decimal
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, check_number, check_same_shape
+from ._validation import as_float_array, check_number, check_option, check_same_shape
 
 __all__ = [
     "numerical_gradient",
@@ -27,6 +29,8 @@ __all__ = [
     "GradCheckReport",
     "GradientCheckError",
     "check_gradients",
+    "FiniteDifferenceErrors",
+    "finite_difference_errors",
 ]
 
 
@@ -317,3 +321,95 @@ def check_gradients(
     if raise_on_failure and not report.passed:
         raise GradientCheckError(report)
     return report
+
+
+@dataclass(frozen=True)
+class FiniteDifferenceErrors:
+    """Result of :func:`finite_difference_errors`; arrays of shape ``(S,)`` for ``S`` steps."""
+
+    steps: np.ndarray
+    """The steps ``h``, as given (float64)."""
+    one_sided: np.ndarray
+    """:math:`|(f(x_0 + h) - f(x_0))/h - f'(x_0)|` for each step."""
+    centered: np.ndarray
+    """:math:`|(f(x_0 + h) - f(x_0 - h))/2h - f'(x_0)|` for each step."""
+    derivative: float
+    """The exact derivative :math:`f'(x_0)` the errors are measured against."""
+
+    def best_step(self, kind: str = "centered") -> float:
+        """The step with the smallest error of ``kind`` (``"centered"`` or ``"one_sided"``)."""
+        kind = check_option(kind, "kind", ("centered", "one_sided"))
+        return float(self.steps[int(np.argmin(getattr(self, kind)))])
+
+
+def finite_difference_errors(
+    f: Callable[[Any], Any], df: Callable[[Any], Any], x0: Any, steps: Sequence[float] | np.ndarray
+) -> FiniteDifferenceErrors:
+    r"""Error of the one-sided and the centered difference of a scalar function, per step.
+
+    .. math::
+
+        e_\text{one-sided}(h) = \Big|\frac{f(x_0 + h) - f(x_0)}{h} - f'(x_0)\Big|,
+        \qquad
+        e_\text{centered}(h) = \Big|\frac{f(x_0 + h) - f(x_0 - h)}{2h} - f'(x_0)\Big|
+
+    The errors are a truncation part, :math:`O(h)` one-sided and
+    :math:`O(h^2)` centered (Taylor's theorem), plus a rounding part of
+    about :math:`\epsilon |f(x_0)| / h` for an arithmetic with unit roundoff
+    :math:`\epsilon`.
+
+    Every step runs in the arithmetic of ``x0``: each ``h`` is first
+    converted to ``type(x0)``, and ``f`` and ``df`` receive values of that
+    type. With a ``float`` this measures float64; with ``numpy.float32``,
+    single precision; with :class:`decimal.Decimal` under a 50-digit
+    :func:`decimal.localcontext`, rounding vanishes and what is left is the
+    truncation error alone. The errors are returned as float64.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` for a scalar ``x`` of ``type(x0)``; returns a scalar.
+    df : callable
+        ``df(x)``, the exact derivative of ``f``.
+    x0 : real number (float, numpy floating scalar or decimal.Decimal)
+        The point of differentiation.
+    steps : 1-D sequence of float, shape (S,)
+        The steps ``h``, each ``> 0``.
+
+    Returns
+    -------
+    FiniteDifferenceErrors
+
+    References
+    ----------
+    Nocedal, J. and Wright, S. J. (2006). *Numerical Optimization*, 2nd ed.,
+    section 8.1 (the trade-off between truncation and rounding error).
+
+    Examples
+    --------
+    >>> fd = finite_difference_errors(lambda x: x**3, lambda x: 3 * x**2, 1.0, [0.5])
+    >>> fd.one_sided, fd.centered  # (1.5**3 - 1) / 0.5 = 4.75;  (1.5**3 - 0.5**3) / 1 = 3.25
+    (array([1.75]), array([0.25]))
+    """
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    if not callable(df):
+        raise TypeError(f"df must be callable, got {type(df).__name__}")
+    if isinstance(x0, (bool, np.bool_)) or not isinstance(x0, (numbers.Real, decimal.Decimal)):
+        raise TypeError(f"x0 must be a real number (float, numpy floating or Decimal), got {type(x0).__name__}")
+    if isinstance(x0, numbers.Integral):
+        raise TypeError(f"x0 must be a floating-point number, got {type(x0).__name__} {x0!r}: integer "
+                        "arithmetic would truncate the steps")
+    steps = as_float_array(steps, "steps", ndim=1)
+    if steps.size == 0 or np.any(steps <= 0):
+        raise ValueError(f"steps must be a non-empty 1-D array of values > 0, got {steps!r}")
+    kind = type(x0)
+    exact = df(x0)
+    f0 = f(x0)
+    one_sided, centered = [], []
+    for step in steps:
+        h = kind(float(step))  # the step in x0's arithmetic (exact for Decimal and Fraction)
+        one_sided.append(abs((f(x0 + h) - f0) / h - exact))
+        centered.append(abs((f(x0 + h) - f(x0 - h)) / (2 * h) - exact))
+    return FiniteDifferenceErrors(steps=steps.astype(np.float64), one_sided=np.array(one_sided, dtype=np.float64),
+                                  centered=np.array(centered, dtype=np.float64), derivative=float(exact))

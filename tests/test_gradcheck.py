@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 from lecturelib.gradcheck import (
+    FiniteDifferenceErrors,
     GradCheckReport,
     GradientCheckError,
     check_gradients,
+    finite_difference_errors,
     numerical_gradient,
     rel_error,
     norm_rel_error,
@@ -222,3 +228,91 @@ def test_report_str_is_deterministic():
     )
     ok = GradCheckReport(errors={"W": 1e-11}, max_error=1e-11, passed=True, rtol=1e-6)
     assert str(ok).splitlines()[0] == "gradient check passed: max relative error 1e-11 (rtol=1e-06)"
+
+
+# ---------------------------------------------------------------- finite_difference_errors
+
+
+def _sigmoid(t):
+    return 1.0 / (1.0 + math.exp(-t))
+
+
+def _sigmoid_derivatives(t):
+    """First and third derivative of the sigmoid, written out by hand.
+
+    s' = s (1 - s) and s''' = s' (1 - 6 s + 6 s^2).
+    """
+    s = _sigmoid(t)
+    d1 = s * (1 - s)
+    return d1, d1 * (1 - 6 * s + 6 * s * s)
+
+
+def test_finite_difference_errors_exact_in_rational_arithmetic():
+    # f = x^3 at x0 = 1: the one-sided quotient is 3 + 3h + h^2, the centered one 3 + h^2, exactly
+    steps = [0.5, 0.25, 2.0**-10]
+    fd = finite_difference_errors(lambda x: x**3, lambda x: 3 * x**2, Fraction(1), steps)
+    assert isinstance(fd, FiniteDifferenceErrors)
+    h = np.array(steps)
+    np.testing.assert_array_equal(fd.one_sided, 3 * h + h**2)
+    np.testing.assert_array_equal(fd.centered, h**2)
+    assert fd.derivative == 3.0 and fd.steps.dtype == np.float64
+
+
+def test_finite_difference_errors_float64_truncation_then_rounding():
+    x0 = 0.5
+    d1, d3 = _sigmoid_derivatives(x0)
+    fd = finite_difference_errors(_sigmoid, lambda t: _sigmoid_derivatives(t)[0], x0, [1e-2, 1e-3, 1e-10])
+    # large steps: Taylor's leading term |f'''| h^2 / 6 (truncation)
+    assert_allclose(fd.centered[:2], abs(d3) * np.array([1e-4, 1e-6]) / 6, rtol=1e-3)
+    # tiny step: rounding, of order eps |f| / h, far above the truncation term
+    assert fd.centered[2] > 1e3 * abs(d3) * 1e-20 / 6
+    assert fd.centered[2] < 10 * np.finfo(float).eps * _sigmoid(x0) / 1e-10
+    assert fd.derivative == d1
+
+
+def test_finite_difference_errors_in_decimal_have_no_rounding():
+    with localcontext(prec=50):
+        s = lambda t: 1 / (1 + (-t).exp())  # noqa: E731
+        fd = finite_difference_errors(s, lambda t: s(t) * (1 - s(t)), Decimal("0.5"), [1e-6, 1e-10])
+    d3 = _sigmoid_derivatives(0.5)[1]
+    # pure truncation, even at steps where float64 is all rounding
+    assert_allclose(fd.centered, abs(d3) * np.array([1e-12, 1e-20]) / 6, rtol=1e-6)
+
+
+def test_finite_difference_errors_float32_rounds_far_more():
+    sig32 = lambda t: np.float32(1) / (np.float32(1) + np.exp(-t))  # noqa: E731
+    fd32 = finite_difference_errors(sig32, lambda t: sig32(t) * (1 - sig32(t)), np.float32(0.5), [1e-6])
+    fd64 = finite_difference_errors(_sigmoid, lambda t: _sigmoid_derivatives(t)[0], 0.5, [1e-6])
+    eps32 = float(np.finfo(np.float32).eps)
+    # the float32 error is of the order of its rounding, eps32 |f| / h, and far above float64's
+    assert 0.01 * eps32 * 0.62 / 1e-6 < fd32.centered[0] < 10 * eps32 * 0.62 / 1e-6
+    assert fd32.centered[0] > 1e6 * fd64.centered[0]
+
+
+def test_finite_difference_errors_best_step():
+    fd = FiniteDifferenceErrors(steps=np.array([1e-1, 1e-2, 1e-3]), one_sided=np.array([3.0, 1.0, 2.0]),
+                                centered=np.array([3.0, 2.0, 1.0]), derivative=1.0)
+    assert fd.best_step() == 1e-3 and fd.best_step("centered") == 1e-3
+    assert fd.best_step("one_sided") == 1e-2
+    with pytest.raises(ValueError, match=r"^kind must be one of \['centered', 'one_sided'\], got 'forward'"):
+        fd.best_step("forward")
+
+
+def test_finite_difference_errors_bad_arguments():
+    f, df = (lambda x: x * x), (lambda x: 2 * x)
+    with pytest.raises(TypeError, match="^f must be callable, got float"):
+        finite_difference_errors(1.0, df, 0.5, [1e-3])
+    with pytest.raises(TypeError, match="^df must be callable, got NoneType"):
+        finite_difference_errors(f, None, 0.5, [1e-3])
+    with pytest.raises(TypeError, match="^x0 must be a real number .*got str"):
+        finite_difference_errors(f, df, "0.5", [1e-3])
+    with pytest.raises(TypeError, match="^x0 must be a real number .*got complex"):
+        finite_difference_errors(f, df, 0.5j, [1e-3])
+    with pytest.raises(TypeError, match="^x0 must be a floating-point number, got int 1"):
+        finite_difference_errors(f, df, 1, [1e-3])
+    with pytest.raises(ValueError, match="^steps must be a non-empty 1-D array of values > 0"):
+        finite_difference_errors(f, df, 0.5, [1e-3, 0.0])
+    with pytest.raises(ValueError, match="^steps must be a non-empty 1-D array of values > 0"):
+        finite_difference_errors(f, df, 0.5, np.zeros(0))
+    with pytest.raises(ValueError, match="^steps must be a 1-D array"):
+        finite_difference_errors(f, df, 0.5, np.ones((2, 2)))
