@@ -148,6 +148,37 @@ class MLP:
         self.deltas = deltas[::-1]
         return delta
 
+    def cache_nbytes(self) -> int:
+        r"""Bytes of the arrays the last :meth:`forward` keeps for :meth:`backward`.
+
+        Each layer's caches hold its input ``a^(l-1)`` and its pre-activation
+        ``z^(l)`` (and references to the parameters).  Every distinct array is
+        counted once; the parameters are not counted, since they exist
+        whether or not a backward pass follows.  For ``L`` layers of widths
+        ``n_0, ..., n_L`` on a batch of ``N`` float64 examples:
+
+        .. math:: 8 N \Big(n_0 + n_L + 2 \sum_{l=1}^{L-1} n_l\Big)
+
+        Returns
+        -------
+        int
+            0 before the first :meth:`forward`.
+
+        Examples
+        --------
+        >>> net = MLP([3, 4, 2], rng=np.random.default_rng(0))
+        >>> _ = net.forward(np.zeros((5, 3)))
+        >>> net.cache_nbytes()  # 8 * 5 * (3 + 2 * 4 + 2)
+        520
+        """
+        params = {id(p) for p in self.params.values()}
+        arrays = {}
+        for lin_cache, act_cache in self._caches:
+            for a in (lin_cache.x, act_cache.x):
+                if isinstance(a, np.ndarray) and id(a) not in params:
+                    arrays[id(a)] = a.nbytes
+        return int(sum(arrays.values()))
+
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> float:
         """Forward, softmax cross-entropy against class indices ``y``, backward; return the loss."""
         loss, dlogits = cross_entropy(self.forward(x), y)
@@ -167,6 +198,7 @@ def train_gd(
     lr: float = 1.0,
     n_steps: int = 1000,
     record_every: int = 10,
+    callback: Callable[[int, MLP], None] | None = None,
 ) -> History:
     """Full-batch gradient descent on softmax cross-entropy.
 
@@ -185,6 +217,14 @@ def train_gd(
         Number of gradient steps.
     record_every : int, default 10
         Record loss and training accuracy every this many steps (and at the last).
+    callback : callable, optional
+        ``callback(step, model)``, called at every step ``0, ..., n_steps``
+        after the forward and backward pass and before the update, so
+        ``model.params``, ``model.grads`` and ``model.activations`` all belong
+        to the same point. Its return value is ignored; use it to measure
+        what the history does not record (it decides itself how often). It
+        must not change the model (no forward pass on other data: the update
+        uses ``model.grads``).
 
     Returns
     -------
@@ -198,12 +238,16 @@ def train_gd(
     lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
     n_steps = check_int(n_steps, "n_steps", low=1)
     record_every = check_int(record_every, "record_every", low=1)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(step, model), got {type(callback).__name__}")
     history = History()
     for step in range(n_steps + 1):
         loss = model.loss_and_grads(x, y)
         if step % record_every == 0 or step == n_steps:
             accuracy = float(np.mean(np.argmax(model.activations[-1], axis=1) == y))
             history.record(step, loss=loss, accuracy=accuracy)
+        if callback is not None:
+            callback(step, model)
         if step == n_steps:
             break
         for name, grad in model.grads.items():

@@ -372,3 +372,45 @@ def test_biases_start_at_zero_except_for_torchs_default(weight_init):
     model = MLP([5, 4, 3], weight_init=weight_init, rng=np.random.default_rng(0))
     for l in range(model.n_layers):
         np.testing.assert_array_equal(model.params[f"{l}.bias"], 0.0)
+
+
+# ---------------------------------------------------------------- callback and cache size
+
+
+def test_train_gd_callback_sees_every_step_before_its_update():
+    x, y = _data([3, 5, 2], n=8, seed=12)
+    model = _model([3, 5, 2], seed=13)
+    reference = _model([3, 5, 2], seed=13)
+    seen = []
+
+    def callback(step, m):
+        assert m is model
+        # the parameters are those of `step` plain gradient steps, and the gradients belong to them
+        want_loss = reference.loss_and_grads(x, y)
+        for name in m.params:
+            np.testing.assert_array_equal(m.params[name], reference.params[name])
+            np.testing.assert_array_equal(m.grads[name], reference.grads[name])
+        seen.append((step, want_loss))
+        for name in reference.params:
+            reference.params[name] -= 0.3 * reference.grads[name]
+
+    history = train_gd(model, x, y, lr=0.3, n_steps=5, record_every=1, callback=callback)
+    assert [s for s, _ in seen] == [0, 1, 2, 3, 4, 5]
+    assert_allclose(history["loss"], [loss for _, loss in seen], rtol=1e-15)
+
+
+def test_train_gd_callback_must_be_callable():
+    model = _model([2, 3, 2])
+    with pytest.raises(TypeError, match=r"^callback must be callable as callback\(step, model\), got int"):
+        train_gd(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), callback=3)
+
+
+@pytest.mark.parametrize("sizes, n", [([3, 4, 2], 5), ([64, 128, 128, 10], 64), ([2, 3], 7), ([4, 6, 5, 3, 2], 1)])
+def test_cache_nbytes_counts_inputs_and_preactivations_once(sizes, n):
+    model = _model(sizes, activation="relu")
+    assert model.cache_nbytes() == 0
+    x, _ = _data(sizes, n=n)
+    model.forward(x)
+    # by hand: the input, then z and a of every hidden layer, then the output's z; 8 bytes each
+    hidden = sizes[1:-1]
+    assert model.cache_nbytes() == 8 * n * (sizes[0] + 2 * sum(hidden) + sizes[-1])
