@@ -24,9 +24,9 @@ TAG = "colab-bootstrap"
 
 # What the cell installs on Colab, and why nothing else: Colab already has
 # torch, numpy, scipy, matplotlib, scikit-learn, requests and ipywidgets,
-# which are everything lecturelib and mnist1d need (see their Requires-Dist;
-# tests/test_reader_environments.py checks this), so both are installed with
-# --no-deps and Colab's own versions stay untouched. Nothing is pinned here:
+# which is everything lecturelib and mnist1d need besides each other (see
+# their Requires-Dist; tests/test_reader_environments.py checks this), so
+# both are installed with --no-deps and Colab's own versions stay untouched. Nothing is pinned here:
 # the exact versions live in requirements.txt and binder/requirements.txt.
 # Lines stay within the book's 76-character page width.
 TEMPLATE = '''\
