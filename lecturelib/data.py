@@ -312,9 +312,9 @@ class DataSplit:
         """Number of classes (largest label over all splits, plus one)."""
         return int(max(self.y_train.max(), self.y_val.max(), self.y_test.max())) + 1
 
-    def __repr__(self) -> str:  # shapes, not thousands of numbers
-        shapes = ", ".join(f"{name}={getattr(self, name).shape}" for name in ("x_train", "x_val", "x_test"))
-        return f"DataSplit({shapes}, n_classes={self.n_classes})"
+    def __repr__(self) -> str:  # sizes, not thousands of numbers
+        return (f"DataSplit(train={len(self.y_train)}, val={len(self.y_val)}, test={len(self.y_test)}, "
+                f"n_features={self.n_features}, n_classes={self.n_classes})")
 
 
 def _check_fraction(value: float, name: str) -> float:
@@ -383,7 +383,7 @@ def load_digits_split(
     --------
     >>> split = load_digits_split(seed=0)
     >>> split
-    DataSplit(x_train=(1077, 64), x_val=(360, 64), x_test=(360, 64), n_classes=10)
+    DataSplit(train=1077, val=360, test=360, n_features=64, n_classes=10)
     """
     val_size = _check_fraction(val_size, "val_size")
     test_size = _check_fraction(test_size, "test_size")
@@ -598,7 +598,7 @@ def load_mnist1d(
     --------
     >>> split = load_mnist1d(n_samples=200, disk_cache=False)
     >>> split
-    DataSplit(x_train=(144, 40), x_val=(16, 40), x_test=(40, 40), n_classes=10)
+    DataSplit(train=144, val=16, test=40, n_features=40, n_classes=10)
     """
     n_samples = check_int(n_samples, "n_samples", low=100)
     if n_samples % MNIST1D_N_CLASSES:

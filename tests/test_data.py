@@ -167,7 +167,7 @@ def test_digits_split_is_frozen(split):
 
 
 def test_split_repr_shows_shapes_not_numbers(split):
-    assert repr(split) == "DataSplit(x_train=(1077, 64), x_val=(360, 64), x_test=(360, 64), n_classes=10)"
+    assert repr(split) == "DataSplit(train=1077, val=360, test=360, n_features=64, n_classes=10)"
 
 
 @pytest.mark.parametrize(
