@@ -236,3 +236,161 @@ def plot_layer_histograms(
     if label:
         axes[0].legend(fontsize="x-small")
     return list(axes)
+
+
+# ---------------------------------------------------------------- examples of a data set
+
+__all__ += ["plot_points", "plot_image_grid", "plot_signal_grid"]
+
+
+def plot_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    title: str = "",
+    class_names: Sequence[str] | None = None,
+) -> Axes:
+    """Scatter labelled points in the plane, one colour and legend entry per class.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, 2)
+    y : ndarray of int, shape (N,)
+        Class indices.
+    class_names : sequence of str, optional
+        ``class_names[k]`` labels class ``k`` in the legend; default ``"class k"``.
+    """
+    x = as_float_array(x, "x", ndim=2)
+    check_shape(x, "x", (None, 2), meaning="points in the plane")
+    y = as_labels(y, "y", n_rows=len(x))
+    classes = np.unique(y)
+    if class_names is not None and len(class_names) <= classes.max():
+        raise ValueError(
+            f"class_names must name every class 0..{classes.max()}, got {len(class_names)} names"
+        )
+    ax = _new_ax(ax, (3.6, 3.4))
+    for c in classes:
+        mask = y == c
+        name = f"class {int(c)}" if class_names is None else class_names[int(c)]
+        ax.scatter(x[mask, 0], x[mask, 1], s=10, color=color(int(c)), edgecolor="white", linewidth=0.3,
+                   label=name)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title, aspect="equal")
+    ax.legend(fontsize="x-small", framealpha=0.8, loc="best")
+    return ax
+
+
+def _panel_grid(n: int, ncols: int, axes: Sequence[Axes] | None, panel_size: tuple[float, float],
+                **subplot_kw: object) -> list[Axes]:
+    """``axes`` checked to hold ``n`` Axes, or a new grid of ``n`` panels (unused ones hidden)."""
+    ncols = check_int(ncols, "ncols", low=1)
+    if axes is None:
+        nrows = -(-n // ncols)
+        cols = min(ncols, n)
+        _, grid = plt.subplots(nrows, cols, figsize=(panel_size[0] * cols, panel_size[1] * nrows),
+                               layout="constrained", squeeze=False, **subplot_kw)
+        grid = list(grid.ravel())
+        for ax in grid[n:]:
+            ax.set_visible(False)
+        return grid[:n]
+    axes = list(axes)
+    if len(axes) != n:
+        raise ValueError(f"axes must have one Axes per example ({n}), got {len(axes)}")
+    return axes
+
+
+def _check_titles(titles: Sequence[str] | None, n: int) -> list[str] | None:
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles must have one title per example ({n}), got {len(titles)}")
+    return None if titles is None else list(titles)
+
+
+def plot_image_grid(
+    images: np.ndarray,
+    *,
+    image_shape: tuple[int, int],
+    titles: Sequence[str] | None = None,
+    axes: Sequence[Axes] | None = None,
+    ncols: int = 5,
+    cmap: str = "gray_r",
+) -> list[Axes]:
+    """Show flattened images side by side, one panel each, dark ink on a light background.
+
+    Parameters
+    ----------
+    images : ndarray of shape (N, H * W)
+        One flattened image per row (e.g. the digits' 64 pixels).
+    image_shape : (int, int)
+        ``(H, W)``, e.g. ``(8, 8)``.
+    titles : sequence of str, optional
+        One per image, e.g. ``"digit 3"``.
+    axes : sequence of Axes, optional
+        One per image; default a new grid with ``ncols`` columns.
+    cmap : str, default "gray_r"
+        A grey scale reads the same to every reader.
+
+    Returns
+    -------
+    list of Axes
+    """
+    images = as_float_array(images, "images", ndim=2)
+    height, width = (check_int(s, "image_shape[i]", low=1) for s in image_shape)
+    if images.shape[1] != height * width:
+        raise ValueError(
+            f"images must have {height} x {width} = {height * width} pixels per row to match image_shape, "
+            f"got shape {images.shape}"
+        )
+    titles = _check_titles(titles, len(images))
+    axes = _panel_grid(len(images), ncols, axes, (1.5, 1.6))
+    lo, hi = float(images.min()), float(images.max())
+    for i, (ax, image) in enumerate(zip(axes, images)):
+        ax.imshow(image.reshape(height, width), cmap=cmap, vmin=lo, vmax=hi)
+        ax.set_xticks([]), ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(titles[i], fontsize="small")
+    return axes
+
+
+def plot_signal_grid(
+    signals: np.ndarray,
+    *,
+    titles: Sequence[str] | None = None,
+    axes: Sequence[Axes] | None = None,
+    ncols: int = 5,
+    xlabel: str = "position $t$",
+    ylabel: str = "value $x_t$",
+) -> list[Axes]:
+    """Draw 1-D sequences as line plots, one panel each, on shared axes.
+
+    Parameters
+    ----------
+    signals : ndarray of shape (N, T)
+        One sequence per row (e.g. MNIST-1D's 40 points).
+    titles : sequence of str, optional
+        One per sequence, e.g. ``"digit 3"``.
+    axes : sequence of Axes, optional
+        One per sequence; default a new grid with ``ncols`` columns sharing
+        both axes, labelled on the left column and the bottom row.
+    xlabel, ylabel : str
+
+    Returns
+    -------
+    list of Axes
+    """
+    signals = as_float_array(signals, "signals", ndim=2)
+    titles = _check_titles(titles, len(signals))
+    new = axes is None
+    axes = _panel_grid(len(signals), ncols, axes, (1.6, 1.5), sharex=True, sharey=True)
+    ncols = min(ncols, len(signals))
+    t = np.arange(signals.shape[1])
+    for i, (ax, signal) in enumerate(zip(axes, signals)):
+        ax.plot(t, signal, color=color(0), linewidth=1.4, marker=".", markersize=3)
+        ax.axhline(0.0, color="0.7", linewidth=0.6, zorder=0)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize="small")
+        ax.grid(alpha=0.3)
+        if not new or i % ncols == 0:
+            ax.set_ylabel(ylabel)
+        if not new or i >= len(signals) - ncols:
+            ax.set_xlabel(xlabel)
+    return axes

@@ -242,3 +242,113 @@ def test_layer_profile_draws_bands_and_distinct_line_styles():
     (area,) = ax.collections
     verts = area.get_paths()[0].vertices
     assert_allclose(verts[:, 1].min(), band.low.min()) and assert_allclose(verts[:, 1].max(), band.high.max())
+
+
+# ---------------------------------------------------------------- examples of a data set
+
+
+def test_plot_points_one_coloured_legend_entry_per_class():
+    from lecturelib.plotting import plot_points
+
+    x, y = _blobs(3)
+    ax = plot_points(x, y, title="blobs")
+    assert isinstance(ax, Axes) and ax.get_title() == "blobs"
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert _legend_texts(ax) == ["class 0", "class 1", "class 2"]
+    for c, points in enumerate(ax.collections):
+        assert_allclose(points.get_offsets(), x[y == c])
+        assert_allclose(points.get_facecolor()[0], to_rgba(PALETTE[c]))
+    ax = plot_points(x, y, class_names=["a", "b", "c"])
+    assert _legend_texts(ax) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "kwargs", "error", "match"),
+    [
+        (np.zeros((4, 3)), np.zeros(4, dtype=int), {}, ValueError,
+         r"^x must have shape \(\*, 2\) points in the plane, got shape \(4, 3\)"),
+        (np.zeros((4, 2)), np.zeros(3, dtype=int), {}, ValueError, "^x and y must have the same number of rows"),
+        (np.zeros((4, 2)), np.arange(4), {"class_names": ["a", "b"]}, ValueError,
+         r"^class_names must name every class 0\.\.3, got 2 names"),
+    ],
+)
+def test_plot_points_bad_input(x, y, kwargs, error, match):
+    from lecturelib.plotting import plot_points
+
+    with pytest.raises(error, match=match):
+        plot_points(x, y, **kwargs)
+
+
+def test_plot_image_grid_shows_each_image_in_its_own_panel():
+    from lecturelib.plotting import plot_image_grid
+
+    images = np.arange(7 * 6, dtype=float).reshape(7, 6)
+    axes = plot_image_grid(images, image_shape=(2, 3), titles=[f"image {i}" for i in range(7)], ncols=3)
+    assert len(axes) == 7 and [ax.get_title() for ax in axes] == [f"image {i}" for i in range(7)]
+    for ax, image in zip(axes, images):
+        (shown,) = ax.get_images()
+        assert_allclose(shown.get_array(), image.reshape(2, 3))
+        assert shown.get_clim() == (0.0, 41.0)  # one grey scale shared by every panel
+    grid = axes[0].figure.axes
+    assert len(grid) == 9 and sum(ax.get_visible() for ax in grid) == 7  # 3 x 3 grid, two spare panels hidden
+
+
+def test_plot_image_grid_draws_on_given_axes():
+    from lecturelib.plotting import plot_image_grid
+
+    _, given = plt.subplots(1, 2)
+    axes = plot_image_grid(np.ones((2, 4)), image_shape=(2, 2), axes=given)
+    assert axes == list(given) and axes[0].get_title() == ""
+
+
+@pytest.mark.parametrize(
+    ("images", "kwargs", "error", "match"),
+    [
+        (np.zeros((2, 5)), {"image_shape": (2, 2)}, ValueError,
+         r"^images must have 2 x 2 = 4 pixels per row to match image_shape, got shape \(2, 5\)"),
+        (np.zeros((2, 4), dtype=int), {"image_shape": (2, 2)}, TypeError, "^images must be a floating-point array"),
+        (np.zeros((2, 4)), {"image_shape": (2, 2), "titles": ["one"]}, ValueError,
+         r"^titles must have one title per example \(2\), got 1"),
+        (np.zeros((2, 4)), {"image_shape": (0, 4)}, ValueError, r"^image_shape\[i\] must be >= 1, got 0"),
+        (np.zeros((2, 4)), {"image_shape": (2, 2), "ncols": 0}, ValueError, "^ncols must be >= 1, got 0"),
+    ],
+)
+def test_plot_image_grid_bad_input(images, kwargs, error, match):
+    from lecturelib.plotting import plot_image_grid
+
+    with pytest.raises(error, match=match):
+        plot_image_grid(images, **kwargs)
+
+
+def test_plot_signal_grid_draws_each_sequence_against_its_position():
+    from lecturelib.plotting import plot_signal_grid
+
+    signals = np.random.default_rng(0).standard_normal((10, 40))
+    axes = plot_signal_grid(signals, titles=[f"digit {k}" for k in range(10)])
+    assert len(axes) == 10
+    for ax, signal in zip(axes, signals):
+        line = ax.get_lines()[0]
+        assert_allclose(line.get_xdata(), np.arange(40))
+        assert_allclose(line.get_ydata(), signal)
+    assert axes[0].get_ylim() == axes[9].get_ylim()  # shared axes: panels compare at a glance
+    assert [bool(ax.get_ylabel()) for ax in axes] == [True, False, False, False, False] * 2  # left column
+    assert [bool(ax.get_xlabel()) for ax in axes] == [False] * 5 + [True] * 5  # bottom row
+    assert axes[3].get_title() == "digit 3"
+
+
+def test_plot_signal_grid_on_given_axes_labels_every_panel():
+    from lecturelib.plotting import plot_signal_grid
+
+    _, given = plt.subplots(1, 2)
+    axes = plot_signal_grid(np.zeros((2, 5)), axes=given, xlabel="t", ylabel="x")
+    assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in axes] == [("t", "x"), ("t", "x")]
+    with pytest.raises(ValueError, match=r"^axes must have one Axes per example \(3\), got 2"):
+        plot_signal_grid(np.zeros((3, 5)), axes=given)
+    with pytest.raises(ValueError, match="^signals must be a 2-D array"):
+        plot_signal_grid(np.zeros(5))
+
+
+def test_example_plots_are_public():
+    import lecturelib.plotting as plotting
+
+    assert {"plot_points", "plot_image_grid", "plot_signal_grid"} <= set(plotting.__all__)
