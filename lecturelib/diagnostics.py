@@ -22,6 +22,7 @@ __all__ = [
     "SeedBand",
     "over_seeds",
     "decay_factor",
+    "activation_profile",
     "gradient_norms",
     "layer_statistics",
     "gradient_norm_profile",
@@ -352,3 +353,64 @@ def decay_factor(values: np.ndarray, *, first: int = 1, last: int | None = None)
         raise ValueError(f"values must be positive at layers {first} and {last}, got "
                          f"{values[first - 1]} and {values[last - 1]}")
     return float((values[last - 1] / values[first - 1]) ** (1.0 / (last - first)))
+
+
+def activation_profile(
+    x: np.ndarray,
+    *,
+    depth: int,
+    activation: str,
+    weight_init: str | Callable[..., np.ndarray],
+    width: int = 256,
+    statistic: str = "spread",
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The size of the activations at every hidden layer of a fresh deep MLP (forward pass only).
+
+    Builds ``MLP([n_0] + [width] * depth + [1])`` and runs ``x`` through it.
+    Cheap enough to repeat over many seeds (:func:`over_seeds`).
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, n_0)
+    depth : int
+        Number of hidden layers.
+    activation : str
+    weight_init : str or callable
+        As for :class:`~lecturelib.mlp.MLP` (``"linear_default"`` includes
+        torch's random biases; every other name starts them at zero).
+    width : int, default 256
+    statistic : {"spread", "std", "rms"}, default "spread"
+        ``"spread"``: the standard deviation of each unit across the
+        examples, averaged over units (what carries the input; see
+        :attr:`LayerStatistics.activation_spread`). ``"std"``: the standard
+        deviation pooled over examples and units. ``"rms"``: the root mean
+        square :math:`\\sqrt{\\operatorname{mean}(a^2)}`, i.e. the length of
+        the activation vectors (what a linear layer's singular values scale).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (depth,)
+        The statistic at hidden layers ``1, ..., depth``.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).standard_normal((64, 16))
+    >>> activation_profile(x, depth=3, activation="tanh", weight_init="xavier_normal",
+    ...                    width=16, rng=np.random.default_rng(0)).shape
+    (3,)
+    """
+    x = as_float_array(x, "x", ndim=2)
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    statistic = check_option(statistic, "statistic", ("spread", "std", "rms"))
+    model = MLP([x.shape[1]] + [width] * depth + [1], activation=activation, weight_init=weight_init,
+                rng=check_rng(rng))
+    model.forward(x)
+    hidden = model.activations[1:-1]
+    if statistic == "spread":
+        return np.array([a.std(axis=0).mean() for a in hidden])
+    if statistic == "rms":
+        return np.array([np.sqrt(np.mean(a * a)) for a in hidden])
+    return np.array([a.std() for a in hidden])

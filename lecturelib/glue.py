@@ -36,6 +36,8 @@ def glue(name: str, value: Any, *, display: bool = False) -> None:
         raise ValueError(f"name must be a Python identifier such as 'sigmoid_ratio', got {name!r}")
     if not isinstance(display, bool):
         raise TypeError(f"display must be a bool, got {type(display).__name__} {display!r}")
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()  # a numpy scalar reads back as 2.303, not np.float64(2.303)
     try:
         from myst_nb import glue as myst_glue
     except ImportError:  # a reader's Jupyter without the book's build tools

@@ -39,6 +39,7 @@ __all__ = [
     "linear_default",
     "linear_bias_default",
     "INITIALIZERS",
+    "INITIALIZER_LABELS",
     "get_initializer",
 ]
 
@@ -321,13 +322,14 @@ def uniform(
 def xavier_uniform(
     shape: Sequence[int], gain: float = 1.0, *, rng: np.random.Generator
 ) -> np.ndarray:
-    r"""Glorot/Xavier uniform initialisation, as ``torch.nn.init.xavier_uniform_``.
+    r"""Glorot/Xavier uniform initialisation, like torch's xavier_uniform_.
 
     .. math::
         W_{ij} \sim \mathcal{U}(-a, a), \qquad
         a = \text{gain} \sqrt{\frac{6}{\text{fan\_in} + \text{fan\_out}}}
 
-    so that :math:`\operatorname{Var}(W) = \text{gain}^2 \cdot 2/(\text{fan\_in} + \text{fan\_out})`.
+    so that :math:`\operatorname{Var}(W) = 2\,\text{gain}^2 /
+    (\text{fan\_in} + \text{fan\_out})`.
 
     Parameters
     ----------
@@ -344,12 +346,14 @@ def xavier_uniform(
 
     References
     ----------
-    Glorot, X. and Bengio, Y. (2010). Understanding the difficulty of training
-    deep feedforward neural networks. *AISTATS*.
+    Glorot, X. and Bengio, Y. (2010). Understanding the difficulty of
+    training deep feedforward neural networks. *AISTATS*.
 
     Examples
     --------
-    >>> xavier_uniform((128, 64), gain=calculate_gain("tanh"), rng=np.random.default_rng(0)).shape
+    >>> rng = np.random.default_rng(0)
+    >>> gain = calculate_gain("tanh")
+    >>> xavier_uniform((128, 64), gain=gain, rng=rng).shape
     (128, 64)
     """
     shape = _check_shape_arg(shape)
@@ -700,6 +704,21 @@ INITIALIZERS: dict[str, Callable[..., np.ndarray]] = {
     "lecun_normal": lecun_normal,
     "orthogonal": orthogonal,
     "linear_default": linear_default,
+}
+
+
+#: How the book names each initializer in a legend or a sentence.
+INITIALIZER_LABELS: dict[str, str] = {
+    "zeros": "zeros",
+    "normal": "standard normal",
+    "uniform": "uniform on [0, 1)",
+    "xavier_uniform": "Xavier uniform",
+    "xavier_normal": "Xavier normal",
+    "kaiming_uniform": "He uniform",
+    "kaiming_normal": "He normal",
+    "lecun_normal": "LeCun normal",
+    "orthogonal": "orthogonal",
+    "linear_default": "PyTorch default",
 }
 
 

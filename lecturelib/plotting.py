@@ -127,9 +127,10 @@ def plot_curves(
     for i, (label, values) in enumerate(curves.items()):
         values = np.asarray(values, dtype=float)
         xs = np.arange(len(values)) if x is None else np.asarray(x)
-        ax.plot(xs, values, color=color(i), label=label, linewidth=1.6)
+        ax.plot(xs, values, color=color(i), label=label, linewidth=1.6,
+                linestyle=LINESTYLES[i % len(LINESTYLES)])
     if hline is not None:
-        ax.axhline(hline, color="0.4", linestyle="--", linewidth=1, label=hline_label)
+        ax.axhline(hline, color="0.4", linestyle=(0, (1, 3)), linewidth=1, label=hline_label)
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
@@ -177,6 +178,47 @@ def plot_layer_profile(
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")
     return ax
+
+
+def plot_profiles_by_activation(
+    profiles: Mapping[str, Mapping[str, object]],
+    *,
+    axes: Sequence[Axes] | None = None,
+    ylabel: str = "spread of activations across examples",
+    title_suffix: str = "",
+) -> list[Axes]:
+    """One panel per activation, one line (or band) per initializer: the explorer's layout.
+
+    The live widget (:func:`lecturelib.widgets.init_explorer`) draws one panel
+    of this layout, the book's static figure all of them, so both show the
+    same thing the same way.
+
+    Parameters
+    ----------
+    profiles : mapping activation -> mapping label -> 1-D array or band
+        As for :func:`plot_layer_profile`, one mapping per panel.
+    axes : sequence of Axes, optional
+        One per activation; by default a new row of panels sharing the y axis.
+    ylabel : str
+    title_suffix : str
+        Appended to each panel's title (the activation's name).
+
+    Returns
+    -------
+    list of Axes
+    """
+    if not profiles:
+        raise ValueError("profiles must hold at least one activation, got an empty mapping")
+    if axes is None:
+        _, axes = plt.subplots(1, len(profiles), figsize=(4.2 * len(profiles), 3.6), sharey=True,
+                               layout="constrained", squeeze=False)
+        axes = list(axes[0])
+    axes = list(axes)
+    if len(axes) != len(profiles):
+        raise ValueError(f"axes must have one Axes per activation ({len(profiles)}), got {len(axes)}")
+    for ax, (activation, series) in zip(axes, profiles.items()):
+        plot_layer_profile(series, ax=ax, ylabel=ylabel, title=f"{activation}{title_suffix}")
+    return axes
 
 
 def plot_layer_histograms(

@@ -15,20 +15,24 @@ import numpy as np
 from . import default_rng
 from ._validation import as_float_array, check_int, check_option
 from .activations import ACTIVATIONS
-from .init import INITIALIZERS
-from .diagnostics import gradient_norm_profile, init_statistics
-from .plotting import plot_layer_histograms, plot_layer_profile
+from .init import INITIALIZER_LABELS, INITIALIZERS
+from .diagnostics import activation_profile, gradient_norm_profile, over_seeds
+from .plotting import plot_layer_profile, plot_profiles_by_activation
 
 __all__ = ["gradient_norm_explorer", "init_explorer"]
+
+
+def _check_names(names: Sequence[str], param: str, allowed) -> None:
+    if isinstance(names, str) or not names:
+        raise ValueError(f"{param} must be a non-empty sequence of names, got {names!r}")
+    for name in names:
+        check_option(name, f"{param}[i]", allowed)
 
 
 def _check_explorer_args(x, y, activations, *, depth: int, max_depth: int, seed: int) -> None:
     """Validate an explorer's arguments up front: errors inside a widget callback are only logged."""
     as_float_array(x, "x", ndim=2)
-    if not activations:
-        raise ValueError("activations must name at least one activation, got an empty sequence")
-    for name in activations:
-        check_option(name, "activations[i]", ACTIVATIONS)
+    _check_names(activations, "activations", ACTIVATIONS)
     max_depth = check_int(max_depth, "max_depth", low=1)
     check_int(depth, "depth", low=1, high=max_depth)
     check_int(seed, "seed", low=0)
@@ -74,43 +78,42 @@ def gradient_norm_explorer(
 
 def init_explorer(
     x: np.ndarray,
-    y: np.ndarray,
     *,
     schemes: Sequence[str] = ("xavier_normal", "kaiming_normal", "linear_default", "lecun_normal"),
     activations: Sequence[str] = ("tanh", "relu", "sigmoid"),
     max_depth: int = 30,
-    depth: int = 10,
-    width: int = 256,
-    seed: int = 0,
+    depth: int = 20,
+    width: int = 128,
+    n_seeds: int = 5,
 ) -> widgets.interactive:
-    """Choose an initialization, an activation and a depth; see every layer's activations.
+    """Choose an activation and a depth; see how every initializer's signal fares layer by layer.
 
-    Top row: histograms of the activations of up to five layers; bottom: the
-    standard deviation of the activations and of the back-propagated gradient
-    ``delta^(l)`` at every layer, from
-    :func:`lecturelib.diagnostics.init_statistics`.
+    One panel of :func:`lecturelib.plotting.plot_profiles_by_activation`:
+    the spread of the activations across examples at every hidden layer
+    (:func:`lecturelib.diagnostics.activation_profile`), median and band over
+    ``n_seeds`` weight draws, one line per initializer. The y axis is fixed
+    (log scale from 1e-14 to 10) so that moving a control shows a real change.
     """
+    as_float_array(x, "x", ndim=2)
+    _check_names(activations, "activations", ACTIVATIONS)
+    _check_names(schemes, "schemes", INITIALIZERS)
+    max_depth = check_int(max_depth, "max_depth", low=1)
+    check_int(depth, "depth", low=1, high=max_depth)
+    check_int(width, "width", low=1)
+    n_seeds = check_int(n_seeds, "n_seeds", low=5)
 
-    _check_explorer_args(x, y, activations, depth=depth, max_depth=max_depth, seed=seed)
-    for scheme in schemes:
-        check_option(scheme, "schemes[i]", INITIALIZERS)
-
-    def show(weight_init: str, activation: str, depth: int) -> None:
-        stats, hidden = init_statistics(x, y, depth=depth, activation=activation, weight_init=weight_init,
-                                        width=width, rng=default_rng(seed))
-        fig = plt.figure(figsize=(11, 5.2), layout="constrained")
-        top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.2])
-        n_panels = min(depth, 5)
-        plot_layer_histograms(hidden, axes=list(np.atleast_1d(top.subplots(1, n_panels, sharey=True))))
-        ax = bottom.subplots()
-        plot_layer_profile({"activation std": stats.activation_std[:-1],
-                            "gradient (delta) std": stats.delta_std[:-1]}, ax=ax, ylabel="standard deviation",
-                           title=f"{weight_init}, {activation}, {depth} hidden layers of width {width}")
+    def show(activation: str, depth: int) -> None:
+        bands = {INITIALIZER_LABELS[s]: over_seeds(
+                     lambda rng, s=s: activation_profile(x, depth=depth, activation=activation, weight_init=s,
+                                                         width=width, rng=rng), range(n_seeds))
+                 for s in schemes}
+        (ax,) = plot_profiles_by_activation({activation: bands},
+                                            title_suffix=f", {depth} layers of width {width}")
+        ax.set_ylim(1e-14, 10)
         plt.show()
 
     return widgets.interactive(
         show,
-        weight_init=widgets.Dropdown(options=list(schemes), value=list(schemes)[0], description="init"),
         activation=widgets.Dropdown(options=list(activations), value=list(activations)[0],
                                     description="activation"),
         depth=widgets.IntSlider(value=depth, min=1, max=max_depth, step=1, description="depth",

@@ -29,7 +29,7 @@ def _model(sizes, activation="relu", seed=0, **kwargs):
 @pytest.fixture(scope="module")
 def digits():
     split = load_digits_split(seed=0)
-    return split.X_train[:300], split.y_train[:300]
+    return split.x_train[:300], split.y_train[:300]
 
 
 # ---------------------------------------------------------------- gradient_norms
@@ -306,3 +306,25 @@ def test_decay_factor_is_the_geometric_mean_ratio():
         decay_factor(np.array([1.0, 0.0]))
     with pytest.raises(ValueError, match="last must be >= 3, got 2"):
         decay_factor(np.ones(4), first=2, last=2)
+
+
+def test_activation_profile_is_the_forward_part_of_init_statistics():
+    from lecturelib.diagnostics import activation_profile, init_statistics
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((40, 8)), rng.integers(0, 3, size=40)
+    stats, hidden = init_statistics(x, y, depth=4, activation="sigmoid", weight_init="xavier_normal", width=8,
+                                    rng=np.random.default_rng(5))
+    spread = activation_profile(x, depth=4, activation="sigmoid", weight_init="xavier_normal", width=8,
+                                rng=np.random.default_rng(5))
+    # computed here from the hidden activations, unit by unit
+    np.testing.assert_allclose(spread, [np.mean([h[:, j].std() for j in range(8)]) for h in hidden], rtol=1e-12)
+    pooled = activation_profile(x, depth=4, activation="sigmoid", weight_init="xavier_normal", width=8,
+                                statistic="std", rng=np.random.default_rng(5))
+    np.testing.assert_allclose(pooled, stats.activation_std[:-1], rtol=1e-12)
+    rms = activation_profile(x, depth=4, activation="sigmoid", weight_init="xavier_normal", width=8,
+                             statistic="rms", rng=np.random.default_rng(5))
+    np.testing.assert_allclose(rms, [np.linalg.norm(h) / np.sqrt(h.size) for h in hidden], rtol=1e-12)
+    with pytest.raises(ValueError, match="statistic must be one of"):
+        activation_profile(x, depth=2, activation="relu", weight_init="orthogonal", statistic="var",
+                           rng=np.random.default_rng(0))

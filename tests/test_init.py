@@ -231,3 +231,8 @@ def test_constant_fits_the_initializer_protocol():
     np.testing.assert_array_equal(fill((2, 3), rng=np.random.default_rng(0)), np.full((2, 3), 0.1))
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         init.constant((2,), 0.1, rng=1)
+
+
+def test_every_initializer_has_a_label_in_words():
+    assert list(init.INITIALIZER_LABELS) == list(init.INITIALIZERS)
+    assert all("_" not in label for label in init.INITIALIZER_LABELS.values())

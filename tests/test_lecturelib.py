@@ -148,3 +148,27 @@ def test_torchkit_is_the_torch_boundary():
     top = {info.name for info in pkgutil.iter_modules(lecturelib.__path__)}
     assert "torchkit" in top and not {"models", "training", "hooks"} & top
     assert {info.name for info in pkgutil.iter_modules(lecturelib.torchkit.__path__)} >= {"models", "training", "hooks"}
+
+
+def test_glue_stores_numpy_scalars_as_python_numbers(monkeypatch):
+    import sys
+    import types
+
+    import lecturelib.glue
+
+    stored = {}
+    fake = types.SimpleNamespace(glue=lambda name, value, display: stored.__setitem__(name, value))
+    monkeypatch.setitem(sys.modules, "myst_nb", fake)
+    lecturelib.glue.glue("x", np.float64(2.5))
+    assert type(stored["x"]) is float and stored["x"] == 2.5
+    with pytest.raises(ValueError, match="name must be a Python identifier"):
+        lecturelib.glue.glue("not a name", 1)
+
+
+def test_glue_does_nothing_without_myst_nb(monkeypatch):
+    import sys
+
+    import lecturelib.glue
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # import myst_nb raises ImportError
+    assert lecturelib.glue.glue("x", 1.0) is None

@@ -18,7 +18,7 @@ from lecturelib.widgets import gradient_norm_explorer
 @pytest.fixture(scope="module")
 def digits():
     split = load_digits_split(seed=0)
-    return split.X_train[:100], split.y_train[:100]
+    return split.x_train[:100], split.y_train[:100]
 
 
 @pytest.fixture
@@ -104,18 +104,57 @@ def test_bad_arguments_raise_at_construction(digits, kwargs, error, match):
         gradient_norm_explorer(x, y, **kwargs)
 
 
-def test_init_explorer_controls_and_validation():
+def test_init_explorer_draws_bands_for_every_scheme_and_redraws(callback_errors):
+    from lecturelib.diagnostics import activation_profile
     from lecturelib.widgets import init_explorer
 
-    rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((64, 16)), rng.integers(0, 3, size=64)
-    w = init_explorer(x, y, schemes=("xavier_normal", "kaiming_normal"), activations=("tanh", "relu"),
-                      depth=3, max_depth=6, width=16)
-    scheme, activation, depth = w.children[:3]
-    assert (scheme.value, activation.value, depth.value) == ("xavier_normal", "tanh", 3)
+    x = np.random.default_rng(0).standard_normal((32, 8))
+    w = init_explorer(x, schemes=("xavier_normal", "kaiming_normal"), activations=("tanh", "relu"),
+                      depth=3, max_depth=6, width=8, n_seeds=5)
+    activation, depth = w.children[:2]
+    assert (activation.value, depth.value) == ("tanh", 3)
+    assert callback_errors() == []
+    (ax,) = plt.figure(plt.get_fignums()[-1]).axes
+    assert [line.get_label() for line in ax.lines] == ["Xavier normal", "He normal"]
+    runs = [activation_profile(x, depth=3, activation="tanh", weight_init="kaiming_normal", width=8,
+                               rng=np.random.default_rng(s)) for s in range(5)]
+    assert_allclose(ax.lines[1].get_ydata(), np.median(runs, axis=0), rtol=1e-12)
+    assert ax.get_ylim() == (1e-14, 10)
+
     depth.value = 5
     activation.value = "relu"
+    assert callback_errors() == []
+    (ax,) = plt.figure(plt.get_fignums()[-1]).axes
+    assert ax.get_title() == "relu, 5 layers of width 8"
+    assert len(ax.lines[0].get_ydata()) == 5  # the figure changed with the controls
+
+
+def test_init_explorer_callback_errors_fail_the_test(callback_errors, monkeypatch):
+    # the fixture must see an exception that ipywidgets swallows inside the callback
+    import lecturelib.widgets
+    from lecturelib.widgets import init_explorer
+
+    x = np.random.default_rng(0).standard_normal((16, 4))
+    w = init_explorer(x, activations=("tanh",), depth=2, max_depth=4, width=4)
+    assert callback_errors() == []
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lecturelib.widgets, "activation_profile", broken)
+    w.children[1].value = 3
+    assert len(callback_errors()) == 1
+
+
+def test_init_explorer_validation():
+    from lecturelib.widgets import init_explorer
+
+    x = np.random.default_rng(0).standard_normal((16, 4))
     with pytest.raises(ValueError, match="schemes\\[i\\] must be one of"):
-        init_explorer(x, y, schemes=("he",))
+        init_explorer(x, schemes=("he",))
     with pytest.raises(ValueError, match="depth must be <= 6"):
-        init_explorer(x, y, depth=7, max_depth=6)
+        init_explorer(x, depth=7, max_depth=6)
+    with pytest.raises(ValueError, match="n_seeds must be >= 5, got 2"):
+        init_explorer(x, n_seeds=2)
+    with pytest.raises(ValueError, match="activations must be a non-empty sequence of names, got 'relu'"):
+        init_explorer(x, activations="relu")
