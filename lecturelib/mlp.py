@@ -133,7 +133,10 @@ class MLP:
         return a
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        """Back-propagate ``dout = dL/d(output)``; fill :attr:`grads`, return ``dL/dx``."""
+        """Back-propagate ``dout = dL/d(output)``, shape ``(N, n_L)``.
+
+        Fills :attr:`grads` and :attr:`deltas`; returns ``dL/dx``, ``(N, n_0)``.
+        """
         if not self._caches:
             raise RuntimeError("call forward before backward")
         delta = dout
@@ -142,7 +145,8 @@ class MLP:
             lin_cache, act_cache = self._caches[l]
             delta = activation_backward(delta, act_cache)  # dL/dz^(l)
             deltas.append(delta)
-            dx, grads[f"{l}.weight"], grads[f"{l}.bias"] = linear_backward(delta, lin_cache)
+            dx, dweight, dbias = linear_backward(delta, lin_cache)
+            grads[f"{l}.weight"], grads[f"{l}.bias"] = dweight, dbias
             delta = dx  # dL/da^(l-1): the upstream gradient for the layer below
         self.grads = {name: grads[name] for name in self.params}
         self.deltas = deltas[::-1]
