@@ -44,7 +44,7 @@ test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest chapters
 
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest -m browser tests
+	BOOK_MATHJAX_LOCAL=$${BOOK_MATHJAX_LOCAL:-$$(.ci/run mathjax)} $(BIN)/python -m pytest -m browser tests
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
