@@ -1,10 +1,14 @@
 """lecturelib: the code behind *Training Deep Networks*.
 
-The numpy core (``activations``, ``layers``, ``losses``, ``init``, ``mlp``,
-``gradcheck``, ``data``, ...) is what the book builds from scratch and never
-imports torch.  The torch helpers (``training``, ``diagnostics`` hooks) are
-used for experiments.  ``plotting`` draws results, ``widgets`` wires an
-experiment to a plot.
+The top level never imports torch (``tests/test_lecturelib.py`` imports
+every module with torch blocked): the numpy core (``activations``,
+``layers``, ``losses``, ``init``, ``mlp``, ``gradcheck``, ``diagnostics``),
+the data (``data``, ``preprocessing``) and the presentation modules
+(``plotting`` draws results, ``widgets`` wires an experiment to a plot,
+``glue``, ``source``, ``exercises``).  Everything that imports torch lives in
+:mod:`lecturelib.torchkit`: the torch twins of the numpy models, the one
+training loop, hook statistics, the chapters' torch experiments and the
+MNIST-1D baselines.
 """
 
 from __future__ import annotations

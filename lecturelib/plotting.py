@@ -24,7 +24,11 @@ __all__ = [
     "plot_decision_boundary",
     "plot_curves",
     "plot_layer_profile",
+    "plot_profiles_by_activation",
     "plot_layer_histograms",
+    "plot_points",
+    "plot_image_grid",
+    "plot_signal_grid",
 ]
 
 #: Okabe-Ito colour-blind-safe palette (black last).
@@ -282,7 +286,6 @@ def plot_layer_histograms(
 
 # ---------------------------------------------------------------- examples of a data set
 
-__all__ += ["plot_points", "plot_image_grid", "plot_signal_grid"]
 
 
 def plot_points(

@@ -9,7 +9,13 @@ autograd, modules and optimizers live here:
   autograd graph as text;
 - :mod:`~lecturelib.torchkit.training`: the one training loop (:func:`train`)
   and :func:`evaluate`;
-- :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks.
+- :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks;
+- :mod:`~lecturelib.torchkit.experiments`: the chapters' experiments on
+  torch's own modules (PyTorch's default initialization measured, the
+  30-layer training run);
+- :mod:`~lecturelib.torchkit.autograd`: what autograd keeps for the backward
+  pass, counted in bytes;
+- :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models.
 
 Chapters write ``from lecturelib.torchkit import train``.
 """
