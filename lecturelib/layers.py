@@ -125,10 +125,12 @@ def linear_backward(
     (array([[3., 4.]]), array([[1., 2.]]), array([1.]))
     """
     if not isinstance(cache, LinearCache):
-        raise TypeError(f"cache must be the LinearCache returned by linear_forward, got {type(cache).__name__}")
+        raise TypeError("cache must be the LinearCache returned by "
+                        f"linear_forward, got {type(cache).__name__}")
     x, weight, bias = cache
     dout = as_float_array(dout, "dout", ndim=2)
-    check_shape(dout, "dout", (x.shape[0], weight.shape[0]), meaning="(the shape of the forward output)")
+    check_shape(dout, "dout", (x.shape[0], weight.shape[0]),
+                meaning="(the shape of the forward output)")
     dx = dout @ weight
     dweight = dout.T @ x
     dbias = None if bias is None else dout.sum(axis=0)
