@@ -131,6 +131,29 @@ def test_widget_cells_have_a_static_figure_for_the_book(chapter):
             "a static figure follows the widget"
 
 
+def _keys_cited_in(text: str) -> set[str]:
+    keys = set()
+    for group in re.findall(r"\{(?:foot)?cite(?::\w+)?\}`([^`]+)`", text):
+        keys |= {k.strip() for k in group.split(",")}
+    return keys
+
+
+def test_no_work_is_cited_by_two_pages():
+    # every page lists its own references (filter: docname in docnames); sphinxcontrib-bibtex
+    # then refuses a key that two pages cite ("duplicate citation"): cite a work on one page and
+    # point to that page from the others
+    notebooks = CHAPTERS + sorted((ROOT / "appendix").glob("*.ipynb"))
+    seen: dict[str, str] = {}
+    clashes = []
+    for path in notebooks:
+        text = "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+        for key in sorted(_keys_cited_in(text)):
+            if key in seen:
+                clashes.append(f"{key}: {seen[key]} and {path.stem}")
+            seen.setdefault(key, path.stem)
+    assert not clashes, "cited on two pages: " + "; ".join(clashes)
+
+
 def _cited_keys() -> set[str]:
     notebooks = CHAPTERS + sorted((ROOT / "appendix").glob("*.ipynb"))
     sources = [c.source for p in notebooks for c in read(p).cells if c.cell_type == "markdown"]
