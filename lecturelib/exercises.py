@@ -11,7 +11,7 @@ is to write it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from ._validation import check_int, check_number
 from .gradcheck import numerical_gradient
 from .losses import softmax
 
-__all__ = ["check_softmax_backward", "check_orthogonal", "check_answer"]
+__all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -82,7 +82,9 @@ def check_orthogonal(student_fn: Callable, *, seed: int = 0, n_draws: int = 400)
        without the sign correction of Mezzadri (2007) gives
        :math:`Q_{11} < 0` nearly always. The checker averages :math:`Q_{11}`
        over ``n_draws`` draws of a square matrix and asks that the mean be
-       within five standard errors (:math:`1/\sqrt{n\,\cdot\,\text{draws}}`) of zero.
+       within five standard errors (:math:`1/\sqrt{n\,\cdot\,\text{draws}}`) of zero,
+       and the same for :math:`Q_{11} Q_{22}` (which a random overall sign
+       flip cannot fake).
     """
     seed = check_int(seed, "seed", low=0)
     n_draws = check_int(n_draws, "n_draws", low=10)
@@ -99,7 +101,7 @@ def check_orthogonal(student_fn: Callable, *, seed: int = 0, n_draws: int = 400)
             side = "rows" if shape[0] <= shape[1] else "columns"
             return _verdict(False, f"the {side} of a {shape} result are not orthonormal.")
     n = 6
-    corner = []
+    corner, product = [], []
     for i in range(n_draws):
         q, failed = _call(student_fn, (n, n), rng=rng)
         if failed:
@@ -109,14 +111,22 @@ def check_orthogonal(student_fn: Callable, *, seed: int = 0, n_draws: int = 400)
             return _verdict(False, "two calls gave the same matrix: draw it from rng.")
         previous = q
         corner.append(float(q[0, 0]))
+        product.append(float(q[0, 0] * q[1, 1]))
+    not_uniform = ("the matrices are orthogonal but not uniformly distributed: draw the matrix "
+                   "from a Gaussian, and look at what QR leaves undetermined.")
     if abs(np.mean(corner)) > 5 / math.sqrt(n * n_draws):
         return _verdict(False, f"over {n_draws} draws the top-left entry averages {np.mean(corner):+.2f}, "
-                               "not zero: the matrices are orthogonal but not uniformly distributed "
-                               "(fix the signs with R's diagonal).")
+                               f"not zero: {not_uniform}")
+    if abs(np.mean(product)) > 5 / (n * math.sqrt(n_draws)):
+        return _verdict(False, f"over {n_draws} draws Q[0,0]*Q[1,1] averages {np.mean(product):+.2f}, "
+                               f"not zero: {not_uniform}")
     return _verdict(True, "orthonormal, freshly drawn, and uniformly distributed.")
 
 
-def check_answer(answer: Any, expected: float, *, name: str = "answer", decimals: int) -> bool:
+def check_answer(
+    answer: Any, expected: float, *, name: str = "answer", decimals: int,
+    mistakes: Mapping[float, str] | None = None,
+) -> bool:
     """Check a number the question asks for to ``decimals`` decimal places.
 
     An answer is right when it is within half a unit of its last asked-for
@@ -134,6 +144,9 @@ def check_answer(answer: Any, expected: float, *, name: str = "answer", decimals
         The variable's name, used in the verdict.
     decimals : int
         The precision the question asks for, ``>= 0``.
+    mistakes : mapping of float to str, optional
+        Values a plausible mistake gives, each with a hint printed when the
+        answer matches it to the same precision.
     """
     expected = check_number(expected, "expected")
     decimals = check_int(decimals, "decimals", low=0)
@@ -146,5 +159,23 @@ def check_answer(answer: Any, expected: float, *, name: str = "answer", decimals
     # half a unit in the last decimal, plus room for the binary representation of the answer
     tolerance = 0.5 * 10.0**-decimals * (1 + 1e-9)
     if not math.isfinite(value) or abs(value - expected) > tolerance:
+        for wrong, hint in (mistakes or {}).items():
+            if abs(value - wrong) <= tolerance:
+                return _verdict(False, f"{name} = {answer!r}: {hint}")
         return _verdict(False, f"{name} = {answer!r} is not right to {decimals} decimals; try again.")
     return _verdict(True, f"{name} = {expected:.{decimals + 2}f}.")
+
+
+def check_leaky_relu_gain(answer: Any, *, negative_slope: float = 0.2) -> bool:
+    r"""Check the He-style gain of a leaky ReLU, asked to two decimals.
+
+    The expected value, :math:`\sqrt{2 / (1 + a^2)}`, is computed here so that
+    the exercise cell does not show it; three plausible slips get a hint.
+    """
+    a = check_number(negative_slope, "negative_slope", low=0.0, high=1.0, high_inclusive=False)
+    mistakes = {
+        math.sqrt(2 / (1 + a)): "the negative side contributes a**2 * z**2, not a * z**2.",
+        2 / (1 + a * a): "that is the variance factor; the gain scales the standard deviation.",
+        (1 + a * a) / 2: "that is E[f(z)^2] / Var(z); the gain is what makes up for it.",
+    }
+    return check_answer(answer, math.sqrt(2 / (1 + a * a)), name="leaky_gain", decimals=2, mistakes=mistakes)

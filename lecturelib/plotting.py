@@ -202,7 +202,8 @@ def plot_profiles_by_activation(
     profiles : mapping activation -> mapping label -> 1-D array or band
         As for :func:`plot_layer_profile`, one mapping per panel.
     axes : sequence of Axes, optional
-        One per activation; by default a new row of panels sharing the y axis.
+        One per activation; by default a new row of panels, each with its own
+        y range (the activations differ by orders of magnitude).
     ylabel : str
     title_suffix : str
         Appended to each panel's title (the activation's name).
@@ -214,7 +215,7 @@ def plot_profiles_by_activation(
     if not profiles:
         raise ValueError("profiles must hold at least one activation, got an empty mapping")
     if axes is None:
-        _, axes = plt.subplots(1, len(profiles), figsize=(4.2 * len(profiles), 3.6), sharey=True,
+        _, axes = plt.subplots(1, len(profiles), figsize=(4.2 * len(profiles), 3.6),
                                layout="constrained", squeeze=False)
         axes = list(axes[0])
     axes = list(axes)

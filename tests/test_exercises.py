@@ -124,3 +124,34 @@ def test_check_answer_bad_arguments():
         check_answer(1.0, 1.0, decimals=-1)
     with pytest.raises(TypeError, match="expected must be a real number, got str"):
         check_answer(1.0, "1", decimals=1)
+
+
+def test_orthogonal_rejects_a_random_overall_sign(capsys):
+    def global_sign(shape, *, rng):
+        return orthogonal_no_sign_fix(shape, rng=rng) * rng.choice([-1.0, 1.0])
+
+    assert check_orthogonal(global_sign) is False
+    assert "Q[0,0]*Q[1,1]" in _verdict(capsys)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (1.29, "a**2 * z**2"), (1.92, "variance factor"), (0.52, "E[f(z)^2] / Var(z)"), (1.5, "try again")])
+def test_leaky_relu_gain_hints_at_the_slip(answer, hint, capsys):
+    from lecturelib.exercises import check_leaky_relu_gain
+
+    assert check_leaky_relu_gain(answer) is False
+    assert hint in _verdict(capsys)
+
+
+@pytest.mark.parametrize("answer", [1.39, 1.387])
+def test_leaky_relu_gain_accepts_two_decimals(answer, capsys):
+    from lecturelib.exercises import check_leaky_relu_gain
+
+    assert check_leaky_relu_gain(answer) is True
+
+
+def test_check_answer_mistake_hint(capsys):
+    assert check_answer(2 ** -10, 2 ** -9.5, name="ratio", decimals=4,
+                        mistakes={2 ** -10: "count the layers again."}) is False
+    assert "count the layers again" in _verdict(capsys)
+    assert check_answer(0.0014, 2 ** -9.5, name="ratio", decimals=4) is True
