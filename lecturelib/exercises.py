@@ -21,7 +21,8 @@ from ._validation import check_int, check_number
 from .gradcheck import numerical_gradient
 from .losses import softmax
 
-__all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain"]
+__all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
+           "check_sigmoid_factor"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -179,3 +180,21 @@ def check_leaky_relu_gain(answer: Any, *, negative_slope: float = 0.2) -> bool:
         (1 + a * a) / 2: "that is E[f(z)^2] / Var(z); the gain is what makes up for it.",
     }
     return check_answer(answer, math.sqrt(2 / (1 + a * a)), name="leaky_gain", decimals=2, mistakes=mistakes)
+
+
+def check_sigmoid_factor(answer: Any) -> bool:
+    r"""Check the factor by which one sigmoid layer with He weights scales ``||delta||``.
+
+    Chapter 1, Exercise 2, asked to two decimals: with every unit at
+    :math:`z = 0`, :math:`W^\top` multiplies :math:`\mathbb{E}\lVert\delta\rVert^2`
+    by :math:`n_\text{in}\operatorname{Var}(w) = 2`, so the norm by
+    :math:`\sqrt{2}`, and :math:`\sigma'(0) = 1/4` multiplies every entry:
+    :math:`\sqrt{2}/4`. It is computed here so that the exercise cell does
+    not show it; three plausible slips get a hint.
+    """
+    mistakes = {
+        0.25: "sigma' alone; the weights add a factor.",
+        0.5: "2 multiplies ||delta||^2, so the norm gets sqrt(2).",
+        0.31: "that is the measured value; the question asks for z = 0.",
+    }
+    return check_answer(answer, math.sqrt(2) / 4, name="factor", decimals=2, mistakes=mistakes)

@@ -135,22 +135,23 @@ class MLP:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """Back-propagate ``dout = dL/d(output)``, shape ``(N, n_L)``.
 
-        Fills :attr:`grads` and :attr:`deltas`; returns ``dL/dx``, ``(N, n_0)``.
+        Fills :attr:`grads` and :attr:`deltas`; returns ``dL/dx``,
+        shape ``(N, n_0)``.
         """
         if not self._caches:
             raise RuntimeError("call forward before backward")
-        delta = dout
+        g = dout  # the upstream gradient dL/da^(l) of the pseudocode
         grads, deltas = {}, []
         for l in reversed(range(self.n_layers)):
             lin_cache, act_cache = self._caches[l]
-            delta = activation_backward(delta, act_cache)  # dL/dz^(l)
+            delta = activation_backward(g, act_cache)  # dL/dz^(l)
             deltas.append(delta)
             dx, dweight, dbias = linear_backward(delta, lin_cache)
             grads[f"{l}.weight"], grads[f"{l}.bias"] = dweight, dbias
-            delta = dx  # dL/da^(l-1): the upstream gradient for the layer below
+            g = dx  # dL/da^(l-1): the upstream gradient of the layer below
         self.grads = {name: grads[name] for name in self.params}
         self.deltas = deltas[::-1]
-        return delta
+        return g
 
     def cache_nbytes(self) -> int:
         r"""Bytes of the arrays the last :meth:`forward` keeps for :meth:`backward`.

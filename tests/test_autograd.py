@@ -126,3 +126,27 @@ def test_sharpness_bad_arguments():
         sharpness(lambda: (w**2).sum(), [w], n_iter=0)
     with pytest.raises(ValueError, match=r"^loss_fn must return a scalar tensor, got Tensor of shape \(2,\)"):
         sharpness(lambda: w**2, [w])
+
+
+def test_count_flops_of_an_mlp_by_hand():
+    from lecturelib.torchkit.autograd import count_flops
+
+    sizes, n = [6, 5, 4], 3
+    net = torch_mlp(sizes)
+    x = torch.zeros(n, sizes[0], requires_grad=True)
+    y = torch.zeros(n, dtype=torch.long)
+    # forward: 2 N n_in n_out per layer; backward: one product for dW per
+    # layer, one for dx per layer whose input needs a gradient
+    forward = sum(2 * n * a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    assert count_flops(lambda: F.cross_entropy(net(x), y)) == forward
+    assert count_flops(lambda: F.cross_entropy(net(x), y).backward()) == 3 * forward
+    x.requires_grad_(False)
+    first = 2 * n * sizes[0] * sizes[1]
+    assert count_flops(lambda: F.cross_entropy(net(x), y).backward()) == 3 * forward - first
+
+
+def test_count_flops_bad_arguments():
+    from lecturelib.torchkit.autograd import count_flops
+
+    with pytest.raises(TypeError, match="fn must be callable, got int"):
+        count_flops(3)

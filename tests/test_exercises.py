@@ -155,3 +155,22 @@ def test_check_answer_mistake_hint(capsys):
                         mistakes={2 ** -10: "count the layers again."}) is False
     assert "count the layers again" in _verdict(capsys)
     assert check_answer(0.0014, 2 ** -9.5, name="ratio", decimals=4) is True
+
+
+@pytest.mark.parametrize("answer", [0.35, 0.354, 2 ** 0.5 / 4])
+def test_sigmoid_factor_accepts_sqrt2_over_4(answer, capsys):
+    from lecturelib.exercises import check_sigmoid_factor
+
+    # Chapter 1, Exercise 2: sqrt(2) from He's weights times sigma'(0) = 1/4
+    assert check_sigmoid_factor(answer) is True
+    assert "Correct" in _verdict(capsys)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (0.25, "the weights add a factor"), (0.5, "the norm gets sqrt(2)"),
+    (0.31, "the question asks for z = 0"), (0.7, "try again")])
+def test_sigmoid_factor_hints_at_the_slip(answer, hint, capsys):
+    from lecturelib.exercises import check_sigmoid_factor
+
+    assert check_sigmoid_factor(answer) is False
+    assert hint in _verdict(capsys)
