@@ -50,10 +50,10 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
 
 execute: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb
+	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb appendix/*.ipynb
 
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/notebooks.py chapters/*.ipynb --output benchmarks/results.md
+	$(BIN)/python benchmarks/notebooks.py chapters/*.ipynb appendix/*.ipynb --output benchmarks/results.md
 
 clean:
 	rm -rf _build .pytest_cache
