@@ -68,6 +68,21 @@ class History:
         """The most recent value of metric ``name``."""
         return float(self[name][-1])
 
+    def first_step(self, name: str, *, at_least: float) -> int | None:
+        """The first step at which metric ``name`` reached ``at_least``, or ``None`` if it never did.
+
+        Examples
+        --------
+        >>> h = History()
+        >>> for step, acc in enumerate([0.1, 0.4, 0.6, 0.5]):
+        ...     h.record(step, accuracy=acc)
+        >>> h.first_step("accuracy", at_least=0.5), h.first_step("accuracy", at_least=0.9)
+        (2, None)
+        """
+        at_least = check_number(at_least, "at_least")
+        reached = np.flatnonzero(self[name] >= at_least)
+        return int(self.steps[reached[0]]) if reached.size else None
+
     def __repr__(self) -> str:
         names = ", ".join(sorted(self.metrics))
         return f"History({len(self)} entries: {names})"

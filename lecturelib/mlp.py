@@ -25,7 +25,7 @@ from .init import INITIALIZERS, linear_bias_default, zeros
 from .layers import activation_backward, activation_forward, linear_backward, linear_forward
 from .losses import cross_entropy
 
-__all__ = ["MLP", "train_gd", "operation_counts"]
+__all__ = ["MLP", "train_gd", "operation_counts", "linear_equivalent"]
 
 Initializer = Callable[..., np.ndarray]
 
@@ -298,3 +298,52 @@ def operation_counts(sizes: Sequence[int], *, batch_size: int = 1) -> dict[str, 
         "backprop": 3 * forward,
         "finite_differences": 2 * n_params * forward,
     }
+
+
+def linear_equivalent(model: MLP) -> tuple[np.ndarray, np.ndarray]:
+    r"""The one affine map that a network without non-linearities computes.
+
+    With the identity as activation, every layer is affine, and so is their
+    composition:
+
+    .. math::
+
+        W^{(L)}\big(\cdots(W^{(1)} x + b^{(1)})\cdots\big) + b^{(L)} = W x + b,
+        \qquad W = W^{(L)} \cdots W^{(1)},\quad
+        b = b^{(L)} + W^{(L)} b^{(L-1)} + \dots + W^{(L)} \cdots W^{(2)} b^{(1)}.
+
+    Parameters
+    ----------
+    model : MLP
+        A network built with ``activation="identity"``.
+
+    Returns
+    -------
+    weight : ndarray, shape (n_L, n_0)
+    bias : ndarray, shape (n_L,)
+        ``model.forward(x)`` equals ``x @ weight.T + bias`` up to rounding.
+
+    Raises
+    ------
+    ValueError
+        If the hidden activation is not the identity: then no single affine
+        map exists.
+
+    Examples
+    --------
+    >>> net = MLP([3, 8, 8, 2], activation="identity", rng=np.random.default_rng(0))
+    >>> weight, bias = linear_equivalent(net)
+    >>> x = np.random.default_rng(1).standard_normal((4, 3))
+    >>> bool(np.allclose(net.forward(x), x @ weight.T + bias))
+    True
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP, got {type(model).__name__}")
+    if model.activation != "identity":
+        raise ValueError(f"model must use activation='identity' to collapse to one affine map, "
+                         f"got activation={model.activation!r}")
+    weight, bias = model.params["0.weight"].copy(), model.params["0.bias"].copy()
+    for l in range(1, model.n_layers):
+        w_l = model.params[f"{l}.weight"]
+        weight, bias = w_l @ weight, w_l @ bias + model.params[f"{l}.bias"]
+    return weight, bias

@@ -110,3 +110,24 @@ def test_steps_must_increase():
         with pytest.raises(ValueError, match=f"step must increase, got {step} after 5"):
             history.record(step, loss=0.1)
     assert history.steps == [0, 5]
+
+
+def test_first_step_finds_the_first_entry_at_or_above_the_threshold():
+    h = History()
+    for step, acc in zip([0, 2, 4, 6], [0.1, 0.5, 0.4, 0.7]):
+        h.record(step, accuracy=acc)
+    assert h.first_step("accuracy", at_least=0.5) == 2  # reaching the threshold exactly counts
+    assert h.first_step("accuracy", at_least=0.6) == 6
+    assert h.first_step("accuracy", at_least=0.8) is None
+    assert h.first_step("accuracy", at_least=0.0) == 0
+
+
+def test_first_step_ignores_nan_and_checks_its_arguments():
+    h = History()
+    h.record(0, loss=float("nan"))
+    h.record(1, loss=3.0)
+    assert h.first_step("loss", at_least=1.0) == 1
+    with pytest.raises(KeyError, match="no metric 'accuracy'"):
+        h.first_step("accuracy", at_least=0.5)
+    with pytest.raises((TypeError, ValueError), match="at_least"):
+        h.first_step("loss", at_least="high")

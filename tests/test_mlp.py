@@ -414,3 +414,30 @@ def test_cache_nbytes_counts_inputs_and_preactivations_once(sizes, n):
     # by hand: the input, then z and a of every hidden layer, then the output's z; 8 bytes each
     hidden = sizes[1:-1]
     assert model.cache_nbytes() == 8 * n * (sizes[0] + 2 * sum(hidden) + sizes[-1])
+
+
+def test_linear_equivalent_collapses_a_deep_linear_network():
+    from lecturelib.mlp import linear_equivalent
+
+    rng = np.random.default_rng(3)
+    net = MLP([5, 16, 16, 16, 3], activation="identity", weight_init="xavier_normal", rng=rng)
+    for name in net.params:  # nonzero biases, so that the bias formula is tested too
+        if name.endswith("bias"):
+            net.params[name] = rng.standard_normal(net.params[name].shape)
+    weight, bias = linear_equivalent(net)
+    assert weight.shape == (3, 5) and bias.shape == (3,)
+    x = rng.standard_normal((7, 5))
+    np.testing.assert_allclose(net.forward(x), x @ weight.T + bias, rtol=1e-12, atol=1e-12)
+    # independently: the map of an affine function is read off from its values at 0 and at the unit vectors
+    at_zero = net.forward(np.zeros((1, 5)))[0]
+    np.testing.assert_allclose(bias, at_zero, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(weight.T, net.forward(np.eye(5)) - at_zero, rtol=1e-10, atol=1e-12)
+
+
+def test_linear_equivalent_rejects_a_nonlinear_network():
+    from lecturelib.mlp import linear_equivalent
+
+    with pytest.raises(ValueError, match="activation='identity'.*got activation='tanh'"):
+        linear_equivalent(MLP([2, 3, 2], activation="tanh", rng=np.random.default_rng(0)))
+    with pytest.raises(TypeError, match="model must be an MLP"):
+        linear_equivalent("net")
