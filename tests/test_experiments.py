@@ -51,3 +51,49 @@ def test_train_deep_mlp_differs_only_by_initialization():
         train_deep_mlp(x, y, weight_init="orthogonal", momentum=1.5, **kw)
     with pytest.raises(ValueError, match="weight_init must be one of"):
         train_deep_mlp(x, y, weight_init="he", **kw)
+
+
+def test_train_mlp_builds_initialises_and_trains_by_name():
+    from lecturelib.torchkit.experiments import train_mlp
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((96, 5)).astype(np.float32), rng.integers(0, 3, size=96)
+    kw = dict(hidden=[8, 8], activation="relu", weight_init="kaiming_normal", lr=0.01, epochs=2, batch_size=32,
+              seed=1)
+    a = train_mlp(x, y, optimizer="adam", **kw)
+    b = train_mlp(x, y, optimizer="adam", **kw)
+    assert a.history.steps == [0, 1, 2] and a.history["loss"].tolist() == b.history["loss"].tolist()
+    linears = [m for m in a.net if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [8, 8, 3]
+    # the initial weights are the named initializer's draw from Generator(seed), as init_linear_layers_ makes them
+    fresh = train_mlp(x, y, optimizer="sgd", **{**kw, "lr": 1e-12, "epochs": 1})
+    ref = init_linear_layers_(torch_mlp([5, 8, 8, 3]), "kaiming_normal", generator=torch.Generator().manual_seed(1))
+    np.testing.assert_allclose(fresh.net[0].weight.detach().numpy(), ref[0].weight.detach().numpy(), atol=1e-9)
+
+
+def test_train_mlp_bias_init_sets_the_hidden_biases_only():
+    from lecturelib.torchkit.experiments import train_mlp
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((32, 4)).astype(np.float32), rng.integers(0, 2, size=32)
+    out = train_mlp(x, y, hidden=[6, 6], activation="relu", weight_init="kaiming_normal", lr=1e-30, epochs=1,
+                    bias_init=0.25)
+    linears = [m for m in out.net if isinstance(m, torch.nn.Linear)]
+    for m in linears[:2]:
+        assert torch.all(m.bias == 0.25)
+    assert torch.all(linears[2].bias.abs() < 1e-20)  # zero from kaiming_normal, moved by one 1e-30 step
+
+
+def test_train_mlp_rejects_bad_arguments():
+    from lecturelib.torchkit.experiments import train_mlp
+
+    x, y = np.zeros((8, 2), dtype=np.float32), np.array([0, 1] * 4)
+    kw = dict(hidden=[4], activation="relu", weight_init="kaiming_normal", lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        train_mlp(x, y, optimizer="rmsprop", **kw)
+    with pytest.raises(ValueError, match="momentum must be 0 with optimizer='adam'"):
+        train_mlp(x, y, optimizer="adam", momentum=0.9, **kw)
+    with pytest.raises(ValueError, match=r"hidden\[0\]"):
+        train_mlp(x, y, **{**kw, "hidden": [0]})
+    with pytest.raises(ValueError, match="lr"):
+        train_mlp(x, y, **{**kw, "lr": 0.0})

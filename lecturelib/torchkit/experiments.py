@@ -8,19 +8,22 @@ book's one training loop, :func:`lecturelib.torchkit.train`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
-from .._validation import check_int, check_number, check_rng
+from .._validation import check_int, check_number, check_option, check_rng
 from ..diagnostics import LayerStatistics
 from ..history import History
 from .hooks import layer_statistics
 from .models import init_linear_layers_, torch_mlp
 from .training import train
 
-__all__ = ["torch_generator", "torch_init_statistics", "train_deep_mlp"]
+__all__ = ["torch_generator", "torch_init_statistics", "TrainedMLP", "OPTIMIZERS", "train_mlp", "train_deep_mlp"]
 
 
 def torch_generator(rng: np.random.Generator) -> torch.Generator:
@@ -64,6 +67,93 @@ def torch_init_statistics(
     return layer_statistics(net.double(), x, y, activation=activation)
 
 
+#: Optimizer names for :func:`train_mlp` -> ``fn(params, lr, momentum)``.
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "sgd": lambda params, lr, momentum: torch.optim.SGD(params, lr=lr, momentum=momentum),
+    "adam": lambda params, lr, momentum: torch.optim.Adam(params, lr=lr),
+}
+
+
+@dataclass(frozen=True)
+class TrainedMLP:
+    """A network trained by :func:`train_mlp`, and what its training recorded."""
+
+    net: nn.Sequential
+    history: History
+
+
+def train_mlp(
+    x: Any, y: Any, *, hidden: Sequence[int], activation: str, weight_init: str, lr: float,
+    epochs: int, optimizer: str = "sgd", momentum: float = 0.0, batch_size: int = 64,
+    bias_init: float | None = None, x_val: Any = None, y_val: Any = None, seed: int = 0,
+    callback: Callable[[int, nn.Module], None] | None = None,
+) -> TrainedMLP:
+    """Build an MLP from torch's modules, initialise it by name, and train it with :func:`train`.
+
+    The network is ``torch_mlp([n_in, *hidden, n_classes], activation=activation)``;
+    its ``nn.Linear`` weights are drawn by the initializer ``weight_init``
+    from a generator seeded with ``seed`` (:func:`init_linear_layers_`),
+    and the mini-batch order comes from ``seed`` too, so two calls that
+    differ in one argument differ in nothing else.  Runs in float32, torch's
+    default.
+
+    Parameters
+    ----------
+    x : array of shape (N, n_in)
+    y : array of int, shape (N,)
+        Class indices; ``n_classes = max(y) + 1``.
+    hidden : sequence of int
+        Widths of the hidden layers.
+    activation : str
+        A name :func:`~lecturelib.torchkit.models.torch_mlp` accepts.
+    weight_init : str
+        A name in :data:`lecturelib.init.INITIALIZERS`.
+    lr : float
+        Learning rate, ``> 0``.
+    epochs : int
+    optimizer : {"sgd", "adam"}, default "sgd"
+        ``torch.optim.SGD(lr, momentum)`` or ``torch.optim.Adam(lr)`` with
+        torch's other defaults.
+    momentum : float, default 0.0
+        SGD's momentum, in ``[0, 1]``; must be 0 with Adam.
+    batch_size : int, default 64
+    bias_init : float, optional
+        If given, every *hidden* layer's bias starts at this constant (the
+        output layer's keeps what ``weight_init`` gives it).
+    x_val, y_val : arrays, optional
+    seed : int, default 0
+    callback : callable, optional
+        Passed to :func:`train`.
+
+    Returns
+    -------
+    TrainedMLP
+        The trained ``net`` and its ``history`` (one entry per epoch).
+    """
+    hidden = [check_int(n, f"hidden[{i}]", low=1) for i, n in enumerate(hidden)]
+    lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
+    optimizer = check_option(optimizer, "optimizer", OPTIMIZERS)
+    momentum = check_number(momentum, "momentum", low=0.0, high=1.0)
+    if optimizer == "adam" and momentum != 0.0:
+        raise ValueError(f"momentum must be 0 with optimizer='adam' (Adam has its own betas), got {momentum}")
+    if bias_init is not None:
+        bias_init = check_number(bias_init, "bias_init")
+    seed = check_int(seed, "seed", low=0)
+    n_in, n_classes = np.asarray(x).shape[1], int(np.max(y)) + 1
+    net = torch_mlp([n_in, *hidden, n_classes], activation=activation)
+    init_linear_layers_(net, weight_init, generator=torch.Generator().manual_seed(seed))
+    if bias_init is not None:
+        linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for m in linears[:-1]:
+                m.bias.fill_(bias_init)
+    opt = OPTIMIZERS[optimizer](net.parameters(), lr, momentum)
+    extra = {} if callback is None else {"callback": callback}
+    history = train(net, x, y, optimizer=opt, epochs=epochs, batch_size=batch_size, x_val=x_val, y_val=y_val,
+                    seed=seed, **extra)
+    return TrainedMLP(net, history)
+
+
 def train_deep_mlp(
     x: Any, y: Any, *, x_val: Any, y_val: Any, depth: int, width: int, weight_init: str,
     activation: str = "relu", lr: float, momentum: float = 0.9, epochs: int, batch_size: int = 64,
@@ -73,8 +163,8 @@ def train_deep_mlp(
 
     He et al. (2015)'s experiment at laptop scale: the network, optimizer,
     data, mini-batch order (``seed``) and number of epochs are fixed, and only
-    ``weight_init`` changes. The weights are drawn from a generator seeded
-    with ``seed``; the model runs in float32, as torch's default.
+    ``weight_init`` changes; :func:`train_mlp` with ``depth`` hidden layers
+    of ``width`` units.
 
     Returns
     -------
@@ -88,12 +178,6 @@ def train_deep_mlp(
     """
     depth = check_int(depth, "depth", low=1)
     width = check_int(width, "width", low=1)
-    lr = check_number(lr, "lr", low=0.0)
-    momentum = check_number(momentum, "momentum", low=0.0, high=1.0)
-    seed = check_int(seed, "seed", low=0)
-    n_in, n_classes = np.asarray(x).shape[1], int(np.max(y)) + 1
-    net = torch_mlp([n_in] + [width] * depth + [n_classes], activation=activation)
-    init_linear_layers_(net, weight_init, generator=torch.Generator().manual_seed(seed))
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
-    return train(net, x, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, x_val=x_val, y_val=y_val,
-                 seed=seed)
+    return train_mlp(x, y, hidden=[width] * depth, activation=activation, weight_init=weight_init, lr=lr,
+                     epochs=epochs, optimizer="sgd", momentum=momentum, batch_size=batch_size, x_val=x_val,
+                     y_val=y_val, seed=seed).history
