@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_float_array, as_index_array, as_labels, check_int, check_number, check_option, check_rng
-from .activations import get_activation
+from .activations import ACTIVATIONS, get_activation
 from .mlp import MLP
 
 __all__ = [
@@ -23,6 +23,9 @@ __all__ = [
     "over_seeds",
     "decay_factor",
     "activation_profile",
+    "SATURATION_BOUNDS",
+    "saturated_fraction",
+    "dead_fraction",
     "gradient_norms",
     "layer_statistics",
     "gradient_norm_profile",
@@ -80,6 +83,62 @@ class LayerStatistics:
 
 #: Largest value of the derivative of each saturating activation.
 MAX_DERIVATIVE = {"sigmoid": 0.25, "tanh": 1.0}
+
+#: Output range outside which a unit counts as saturated during training:
+#: :math:`|\tanh| > 0.97` (derivative below :math:`1 - 0.97^2 \approx 0.06`) and a
+#: sigmoid outside :math:`[0.03, 0.97]` (derivative below :math:`0.03 \cdot 0.97
+#: \approx 0.03`, an eighth of its maximum). The activations of the ReLU family
+#: do not saturate for positive inputs and have no entry.
+SATURATION_BOUNDS: dict[str, tuple[float, float]] = {"tanh": (-0.97, 0.97), "sigmoid": (0.03, 0.97)}
+
+
+def saturated_fraction(a: np.ndarray, activation: str) -> float:
+    """Fraction of the entries of ``a`` outside :data:`SATURATION_BOUNDS` of ``activation``.
+
+    Parameters
+    ----------
+    a : ndarray of float, any shape
+        Outputs of the activation (not its inputs).
+    activation : str
+        A name of :data:`lecturelib.activations.ACTIVATIONS`; 0.0 for the
+        ones without saturation bounds.
+
+    Examples
+    --------
+    >>> saturated_fraction(np.array([-0.99, -0.5, 0.0, 0.98]), "tanh")
+    0.5
+    >>> saturated_fraction(np.array([0.0, 3.0]), "relu")
+    0.0
+    """
+    a = as_float_array(a, "a")
+    activation = check_option(activation, "activation", ACTIVATIONS)
+    if activation not in SATURATION_BOUNDS or a.size == 0:
+        return 0.0
+    low, high = SATURATION_BOUNDS[activation]
+    return float(np.mean((a < low) | (a > high)))
+
+
+def dead_fraction(a: np.ndarray) -> float:
+    """Fraction of units (columns of ``a``) that are exactly zero on every example (row).
+
+    A ReLU unit whose pre-activation is negative for every input outputs zero
+    for all of them, passes no gradient to its weights, and stays so: it is
+    *dead* on this batch.
+
+    Parameters
+    ----------
+    a : ndarray of float, shape (N, n)
+        Activations of one layer on ``N >= 1`` examples.
+
+    Examples
+    --------
+    >>> dead_fraction(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]]))
+    0.3333333333333333
+    """
+    a = as_float_array(a, "a", ndim=2)
+    if a.shape[0] == 0:
+        raise ValueError(f"a must hold at least one example (row), got shape {a.shape}")
+    return float(np.mean(np.all(a == 0.0, axis=0)))
 
 
 def gradient_norms(model: MLP) -> np.ndarray:
@@ -380,13 +439,15 @@ def activation_profile(
         As for :class:`~lecturelib.mlp.MLP` (``"linear_default"`` includes
         torch's random biases; every other name starts them at zero).
     width : int, default 256
-    statistic : {"spread", "std", "rms"}, default "spread"
+    statistic : {"spread", "std", "rms", "saturated", "dead"}, default "spread"
         ``"spread"``: the standard deviation of each unit across the
         examples, averaged over units (what carries the input; see
         :attr:`LayerStatistics.activation_spread`). ``"std"``: the standard
         deviation pooled over examples and units. ``"rms"``: the root mean
         square :math:`\\sqrt{\\operatorname{mean}(a^2)}`, i.e. the length of
         the activation vectors (what a linear layer's singular values scale).
+        ``"saturated"``: :func:`saturated_fraction`. ``"dead"``:
+        :func:`dead_fraction`.
     rng : numpy.random.Generator
 
     Returns
@@ -404,7 +465,7 @@ def activation_profile(
     x = as_float_array(x, "x", ndim=2)
     depth = check_int(depth, "depth", low=1)
     width = check_int(width, "width", low=1)
-    statistic = check_option(statistic, "statistic", ("spread", "std", "rms"))
+    statistic = check_option(statistic, "statistic", ("spread", "std", "rms", "saturated", "dead"))
     model = MLP([x.shape[1]] + [width] * depth + [1], activation=activation, weight_init=weight_init,
                 rng=check_rng(rng))
     model.forward(x)
@@ -413,4 +474,8 @@ def activation_profile(
         return np.array([a.std(axis=0).mean() for a in hidden])
     if statistic == "rms":
         return np.array([np.sqrt(np.mean(a * a)) for a in hidden])
+    if statistic == "saturated":
+        return np.array([saturated_fraction(a, activation) for a in hidden])
+    if statistic == "dead":
+        return np.array([dead_fraction(a) for a in hidden])
     return np.array([a.std() for a in hidden])

@@ -328,3 +328,40 @@ def test_activation_profile_is_the_forward_part_of_init_statistics():
     with pytest.raises(ValueError, match="statistic must be one of"):
         activation_profile(x, depth=2, activation="relu", weight_init="orthogonal", statistic="var",
                            rng=np.random.default_rng(0))
+
+
+def test_saturated_fraction_uses_the_output_bounds():
+    from lecturelib.diagnostics import saturated_fraction
+
+    a = np.array([-0.971, -0.97, 0.0, 0.97, 0.9701])  # the bounds themselves are not saturated
+    assert saturated_fraction(a, "tanh") == 0.4
+    s = np.array([0.01, 0.03, 0.5, 0.97, 0.99, 0.999])
+    assert saturated_fraction(s, "sigmoid") == 0.5
+    assert saturated_fraction(np.array([0.0, 100.0]), "relu") == 0.0
+    with pytest.raises(ValueError, match="activation must be one of"):
+        saturated_fraction(a, "swish")
+
+
+def test_dead_fraction_counts_units_zero_on_every_example():
+    from lecturelib.diagnostics import dead_fraction
+
+    a = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    assert dead_fraction(a) == 0.5  # columns 0 and 3
+    assert dead_fraction(np.ones((2, 3))) == 0.0
+    with pytest.raises(ValueError, match="a must be a 2-D array"):
+        dead_fraction(np.zeros(3))
+    with pytest.raises(ValueError, match="at least one example"):
+        dead_fraction(np.zeros((0, 3)))
+
+
+def test_activation_profile_saturated_and_dead_statistics():
+    from lecturelib.diagnostics import activation_profile
+
+    x = np.random.default_rng(0).standard_normal((200, 16))
+    sat = activation_profile(x, depth=3, activation="tanh", weight_init="normal", width=64, statistic="saturated",
+                             rng=np.random.default_rng(0))
+    # N(0, 1) weights on 64 unit-variance inputs: z has std ~8, |tanh z| > 0.97 needs |z| > 2.09: most units
+    assert sat.shape == (3,) and np.all(sat[1:] > 0.6)
+    dead = activation_profile(x, depth=2, activation="relu", weight_init="kaiming_normal", width=64,
+                              statistic="dead", rng=np.random.default_rng(0))
+    assert dead.shape == (2,) and np.all(dead < 0.1)
