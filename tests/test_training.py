@@ -226,3 +226,73 @@ def test_eval_batch_size_changes_memory_not_results():
         np.testing.assert_allclose(histories[0][metric], histories[1][metric], rtol=1e-12)
     with pytest.raises(ValueError, match="eval_batch_size must be >= 1, got 0"):
         train(net, x, y, optimizer=opt, epochs=1, eval_batch_size=0)
+
+
+# ---------------------------------------------------------------- callback
+
+
+@pytest.mark.parametrize(("n", "batch_size", "epochs"), [(96, 16, 2), (50, 7, 3), (10, 64, 2)])
+def test_callback_sees_step_zero_then_every_optimizer_step(n, batch_size, epochs):
+    x, y = _blobs(n)
+    net = _net()
+    calls = []
+    opt = torch.optim.SGD(net.parameters(), lr=0.05)
+    original_step = opt.step
+
+    def counting_step(*args, **kwargs):
+        calls.append("optimizer.step")
+        return original_step(*args, **kwargs)
+
+    opt.step = counting_step
+    train(net, x, y, optimizer=opt, epochs=epochs, batch_size=batch_size,
+          callback=lambda step, model: calls.append((step, model)))
+    steps_per_epoch = -(-n // batch_size)  # the last batch may be smaller
+    n_steps = epochs * steps_per_epoch
+    assert calls[0] == (0, net)  # before any optimizer step
+    assert calls[1:] == [call for step in range(1, n_steps + 1) for call in ("optimizer.step", (step, net))]
+
+
+def test_callback_sees_the_parameters_after_each_step():
+    x, y = _blobs(24)
+    net, ref = _net(dtype=torch.float64), _net(dtype=torch.float64)
+    seen = []
+    train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=2, batch_size=24,
+          callback=lambda step, model: seen.append(model[0].weight.detach().clone()))
+    Xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    want = [ref[0].weight.detach().clone()]
+    for _ in range(2):  # full batch: one step per epoch, as in manual gradient descent
+        grads = torch.autograd.grad(nn.functional.cross_entropy(ref(Xt), yt), list(ref.parameters()))
+        with torch.no_grad():
+            for p, g in zip(ref.parameters(), grads):
+                p -= 0.1 * g
+        want.append(ref[0].weight.detach().clone())
+    assert len(seen) == 3
+    for got, expected in zip(seen, want):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_a_callback_that_only_reads_leaves_the_run_unchanged():
+    (h1, net1) = _fit(seed=2)
+    (h2, net2) = _fit(seed=2, callback=lambda step, model: model(torch.zeros(1, 4)))
+    assert h1.metrics == h2.metrics
+    for p1, p2 in zip(net1.parameters(), net2.parameters()):
+        assert torch.equal(p1, p2)
+
+
+def test_callback_error_stops_training_and_propagates():
+    seen = []
+
+    def callback(step, model):
+        seen.append(step)
+        if step == 3:
+            raise RuntimeError("stop at step 3")
+
+    with pytest.raises(RuntimeError, match="stop at step 3"):
+        _fit(callback=callback)
+    assert seen == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("callback", [3, "print", [print]])
+def test_callback_must_be_callable(callback):
+    with pytest.raises(TypeError, match=r"^callback must be callable as callback\(step, model\) or None, got"):
+        _bad(callback=callback)

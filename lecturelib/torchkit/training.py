@@ -15,6 +15,7 @@ generator: seed it once per notebook with :func:`lecturelib.seed_everything`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,10 +27,14 @@ from torch import nn
 from .._validation import check_int
 from ..history import History
 
-__all__ = ["LossFn", "to_tensors", "evaluate", "train"]
+__all__ = ["Callback", "LossFn", "to_tensors", "evaluate", "train"]
 
 #: ``loss_fn(logits, targets) -> scalar``, the mean loss over the batch.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+#: ``callback(step, model)``, called by :func:`train` before training (step 0)
+#: and after every optimizer step (steps 1, 2, ...).
+Callback = Callable[[int, nn.Module], object]
 
 
 def _model_dtype_device(model: Any) -> tuple[torch.dtype, torch.device]:
@@ -102,6 +107,14 @@ def _mode(model: nn.Module, training: bool) -> Iterator[None]:
         model.train(was_training)
 
 
+def _check_callback(callback: Any) -> Callback:
+    if callback is None:
+        return lambda step, model: None
+    if not callable(callback):
+        raise TypeError(f"callback must be callable as callback(step, model) or None, got {type(callback).__name__}")
+    return callback
+
+
 def _check_loss_fn(loss_fn: Any) -> LossFn:
     if loss_fn is None:
         return nn.functional.cross_entropy
@@ -167,9 +180,12 @@ def evaluate(
 
 def _train_epoch(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
-    loss_fn: LossFn, batch_size: int, generator: torch.Generator,
+    loss_fn: LossFn, batch_size: int, generator: torch.Generator, after_step: Callable[[], None],
 ) -> tuple[float, float]:
-    """One pass over ``(x, y)`` in a random order; returns mean loss and accuracy of the batches."""
+    """One pass over ``(x, y)`` in a random order; returns mean loss and accuracy of the batches.
+
+    ``after_step()`` runs after every ``optimizer.step()``.
+    """
     order = torch.randperm(len(y), generator=generator).to(y.device)
     total_loss, n_correct = 0.0, 0
     with _mode(model, training=True):
@@ -180,6 +196,7 @@ def _train_epoch(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            after_step()
             total_loss += loss.item() * len(idx)
             n_correct += int((logits.argmax(dim=1) == y[idx]).sum())
     return total_loss / len(y), n_correct / len(y)
@@ -189,6 +206,7 @@ def train(
     model: nn.Module, x: Any, y: Any, *, optimizer: torch.optim.Optimizer, epochs: int,
     batch_size: int = 64, x_val: Any = None, y_val: Any = None,
     loss_fn: LossFn | None = None, seed: int = 0, eval_batch_size: int = 1024,
+    callback: Callback | None = None,
 ) -> History:
     r"""Train ``model`` with mini-batch gradient descent and record one entry per epoch.
 
@@ -221,6 +239,17 @@ def train(
     eval_batch_size : int, default 1024
         Examples per forward pass when measuring epoch 0 and the validation
         set (memory only; the result does not depend on it beyond rounding).
+    callback : callable, optional
+        ``callback(step, model)``, called once with ``step=0`` before the
+        first optimizer step and then after every ``optimizer.step()`` with
+        ``step = 1, 2, ...``, the number of optimizer steps taken so far
+        (counted across epochs, not restarted per epoch), with the model as
+        the step left it (in train mode; at step 0 in the mode it came in),
+        e.g. to record statistics
+        (:class:`~lecturelib.torchkit.hooks.ActivationRecorder`);
+        an exception it raises stops training and propagates. It must not
+        change the model's parameters, mode or gradients if the run is to stay
+        the same as without it.
 
     Returns
     -------
@@ -261,6 +290,7 @@ def train(
     seed = check_int(seed, "seed", low=0, high=2**63 - 1)
     eval_batch_size = check_int(eval_batch_size, "eval_batch_size", low=1)
     loss_fn = _check_loss_fn(loss_fn)
+    callback = _check_callback(callback)
     x, y = to_tensors(x, y, dtype=dtype, device=device)
     if (x_val is None) != (y_val is None):
         raise ValueError("x_val and y_val must be given together, got only one of them")
@@ -280,7 +310,13 @@ def train(
     generator = torch.Generator().manual_seed(seed)
     history = History()
     history.record(0, **measure(*_evaluate(model, x, y, loss_fn, eval_batch_size)))
+    callback(0, model)
+    steps = itertools.count(1)  # optimizer steps, counted across epochs
+
+    def after_step() -> None:
+        callback(next(steps), model)
+
     for epoch in range(1, epochs + 1):
-        loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator)
+        loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator, after_step)
         history.record(epoch, **measure(loss, accuracy))
     return history
