@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from ._validation import as_float_array, as_labels, check_int, check_shape
+from ._validation import as_float_array, as_labels, check_int, check_same_shape, check_shape
 
 __all__ = [
     "PALETTE",
@@ -26,6 +26,10 @@ __all__ = [
     "plot_layer_profile",
     "plot_profiles_by_activation",
     "plot_layer_histograms",
+    "plot_functions",
+    "plot_layer_statistic_over_time",
+    "plot_histograms_by_layer",
+    "plot_activation_histograms_over_time",
     "plot_points",
     "plot_image_grid",
     "plot_signal_grid",
@@ -52,6 +56,12 @@ LINESTYLES = ("-", "--", "-.", ":")
 def color(i: int) -> str:
     """The ``i``-th colour of :data:`PALETTE` (cycling)."""
     return PALETTE[check_int(i, "i", low=0) % len(PALETTE)]
+
+
+def _style(i: int) -> dict[str, str]:
+    """Colour, line style and marker of series ``i``: no two of the first 32 series look alike."""
+    shift = i + i // len(PALETTE)  # after a full round of colours, the styles move on by one
+    return {"color": color(i), "linestyle": LINESTYLES[shift % len(LINESTYLES)], "marker": MARKERS[shift % len(MARKERS)]}
 
 
 def _new_ax(ax: Axes | None, figsize: tuple[float, float] = (5.0, 3.5)) -> Axes:
@@ -259,10 +269,7 @@ def plot_layer_histograms(
     """
     if not hidden:
         raise ValueError("hidden must hold at least one layer's activations, got an empty sequence")
-    n = len(hidden)
-    if layers is None:
-        layers = sorted({int(round(v)) for v in np.linspace(1, n, min(n, 5))})
-    layers = [check_int(l, "layers[i]", low=1, high=n) for l in layers]
+    layers = _choose_layers(layers, len(hidden))
     if axes is None:
         _, axes = plt.subplots(1, len(layers), figsize=(2.2 * len(layers), 2.4), sharey=True,
                                layout="constrained", squeeze=False)
@@ -283,6 +290,292 @@ def plot_layer_histograms(
     if label:
         axes[0].legend(fontsize="x-small")
     return list(axes)
+
+
+def _choose_layers(layers: Sequence[int] | None, n: int) -> list[int]:
+    """``layers`` (1-based) checked against ``n`` layers, or up to five evenly spaced ones from 1 to ``n``."""
+    if layers is None:
+        return sorted({int(round(v)) for v in np.linspace(1, n, min(n, 5))})
+    if isinstance(layers, (str, bytes)) or len(layers) == 0:
+        raise ValueError(f"layers must be a non-empty sequence of layer numbers, got {layers!r}")
+    return [check_int(l, "layers[i]", low=1, high=n) for l in layers]
+
+
+def _panels(n: int, axes: Sequence[Axes] | None, panel_size: tuple[float, float], **subplot_kw: object) -> list[Axes]:
+    """``axes`` checked to hold one Axes per layer, or a new row of ``n`` panels."""
+    if axes is None:
+        _, row = plt.subplots(1, n, figsize=(panel_size[0] * n, panel_size[1]), layout="constrained",
+                              squeeze=False, **subplot_kw)
+        return list(row[0])
+    axes = list(axes)
+    if len(axes) != n or not all(isinstance(ax, Axes) for ax in axes):
+        raise ValueError(f"axes must hold one matplotlib Axes per layer ({n}), got {len(axes)} items")
+    return axes
+
+
+def plot_functions(
+    x: np.ndarray,
+    curves: Mapping[str, np.ndarray],
+    *,
+    title: str,
+    xlabel: str = "$x$",
+    ylabel: str = "$f(x)$",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw several named functions over the same ``x``, e.g. activation functions or their derivatives.
+
+    Each curve gets its own colour *and* line style (solid, dashed,
+    dash-dotted, dotted), drawn in order so that a later, broken line runs
+    on top of an earlier one: curves that coincide over part of the range
+    (ReLU, leaky ReLU and GELU for large ``x``) all stay visible.
+
+    Parameters
+    ----------
+    x : ndarray, shape (M,)
+        Shared inputs, e.g. ``np.linspace(-4, 4, 401)``.
+    curves : mapping of str -> ndarray of shape (M,)
+        ``curves[name][i]`` is the value at ``x[i]``; the names label the legend
+        (in words: ``"leaky ReLU"``, ``"derivative of tanh"``).
+    title, xlabel, ylabel : str
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> z = np.linspace(-3, 3, 61)
+    >>> ax = plot_functions(z, {"ReLU": np.maximum(z, 0), "tanh": np.tanh(z)}, title="Two activations")
+    >>> [line.get_label() for line in ax.lines]
+    ['ReLU', 'tanh']
+    """
+    x = as_float_array(x, "x", ndim=1)
+    if len(x) < 2:
+        raise ValueError(f"x must hold at least 2 points, got shape {x.shape}")
+    if not curves:
+        raise ValueError("curves must hold at least one named curve, got an empty mapping")
+    values = {}
+    for name, y in curves.items():
+        y = as_float_array(y, f"curves[{name!r}]", ndim=1, allow_nan=True)
+        check_same_shape(x, "x", y, f"curves[{name!r}]")
+        values[name] = y
+    ax = _new_ax(ax)
+    for i, (name, y) in enumerate(values.items()):
+        style = _style(i)
+        ax.plot(x, y, color=style["color"], linestyle=style["linestyle"], linewidth=1.8, label=name,
+                zorder=2 + i)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title, xlim=(x.min(), x.max()))
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_layer_statistic_over_time(
+    steps: np.ndarray,
+    values: np.ndarray,
+    *,
+    ylabel: str,
+    title: str = "",
+    layers: Sequence[int] | None = None,
+    xlabel: str = "training step",
+    logy: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a per-layer statistic against training step, one line per layer.
+
+    For instance the fraction of saturated or dead units that an
+    :class:`~lecturelib.torchkit.hooks.ActivationRecorder` recorded:
+    ``plot_layer_statistic_over_time(trace.steps, trace.frac_dead, ylabel="fraction of dead units")``.
+    Each layer gets its own colour, line style *and* marker (the markers of
+    different layers sit at different steps), so layers whose values
+    coincide, such as several at zero, all stay visible.
+
+    Parameters
+    ----------
+    steps : ndarray, shape (T,)
+        Steps at which the statistic was recorded, increasing.
+    values : ndarray, shape (T, L)
+        ``values[t, l - 1]`` is the statistic of hidden layer ``l`` at ``steps[t]``.
+    ylabel : str
+        What the statistic is, in words.
+    title : str
+    layers : sequence of int, optional
+        1-based layers to draw; default up to five evenly spaced layers from 1 to ``L``.
+    xlabel : str, default "training step"
+    logy : bool, default False
+
+    Returns
+    -------
+    Axes
+    """
+    steps = _as_steps(steps)
+    values = as_float_array(values, "values", ndim=2, allow_nan=True)
+    check_shape(values, "values", (len(steps), None), meaning="(steps, layers)")
+    layers = _choose_layers(layers, values.shape[1])
+    ax = _new_ax(ax)
+    stride = max(1, len(steps) // 8)  # about 8 markers per line, staggered from line to line
+    for i, l in enumerate(layers):
+        ax.plot(steps, values[:, l - 1], markersize=4, linewidth=1.5, label=f"layer {l}",
+                markevery=(i % stride, stride), **_style(i))
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _as_steps(steps: np.ndarray) -> np.ndarray:
+    steps = np.asarray(steps)
+    if steps.dtype.kind not in "iuf" or steps.ndim != 1 or len(steps) == 0:
+        raise ValueError(f"steps must be a non-empty 1-D array of numbers, got dtype {steps.dtype} "
+                         f"and shape {steps.shape}")
+    if np.any(np.diff(steps) <= 0):
+        raise ValueError(f"steps must be strictly increasing, got {steps}")
+    return steps
+
+
+def _check_histograms(histograms: np.ndarray, bin_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of shape ``(S, L, n_bins)`` and their ``n_bins + 1`` increasing edges."""
+    histograms = np.asarray(histograms)
+    if histograms.dtype.kind not in "iuf" or histograms.ndim != 3:
+        raise ValueError(f"histograms must be a 3-D array of counts, got dtype {histograms.dtype} "
+                         f"and shape {histograms.shape}")
+    if np.any(histograms < 0):
+        raise ValueError("histograms must hold counts >= 0, got a negative entry")
+    bin_edges = as_float_array(bin_edges, "bin_edges", ndim=1)
+    check_shape(bin_edges, "bin_edges", (histograms.shape[2] + 1,), meaning="(n_bins + 1,)")
+    if np.any(np.diff(bin_edges) <= 0):
+        raise ValueError(f"bin_edges must be strictly increasing, got {bin_edges}")
+    return histograms, bin_edges
+
+
+def plot_histograms_by_layer(
+    histograms: np.ndarray,
+    bin_edges: np.ndarray,
+    *,
+    labels: Sequence[str],
+    layers: Sequence[int] | None = None,
+    logy: bool = True,
+    xlabel: str = "activation $a^{(l)}$",
+    axes: Sequence[Axes] | None = None,
+) -> list[Axes]:
+    """One panel per layer, one histogram line per series (e.g. at initialization and after training).
+
+    Counts are drawn as the *fraction* of the layer's values in each bin, as
+    steps over the bins, so that layers of different widths compare.  With
+    ``logy`` the y axis runs from half the smallest non-zero fraction
+    possible (one value) to 1, the same for every call on the same batch:
+    moving a control shows a real change.  The end bins also hold the values
+    beyond them (:func:`lecturelib.torchkit.hooks.activation_statistics`
+    clips them in).
+
+    Parameters
+    ----------
+    histograms : ndarray, shape (S, L, n_bins)
+        Counts of series ``s`` at layer ``l`` in ``histograms[s, l - 1]``, e.g.
+        ``trace.histograms`` of an
+        :class:`~lecturelib.torchkit.hooks.ActivationTrace` with one series per recorded step.
+    bin_edges : ndarray, shape (n_bins + 1,)
+    labels : sequence of str, length S
+        Legend labels in words (``"at initialization"``, ``"after 40 steps"``).
+    layers : sequence of int, optional
+        1-based layers to draw; default up to five evenly spaced layers.
+    logy : bool, default True
+    xlabel : str
+    axes : sequence of Axes, optional
+        One per layer; default a new row of panels sharing the y axis.
+
+    Returns
+    -------
+    list of Axes
+    """
+    histograms, bin_edges = _check_histograms(histograms, bin_edges)
+    if isinstance(labels, str) or len(labels) != histograms.shape[0]:
+        raise ValueError(f"labels must hold one label per series ({histograms.shape[0]}), got {labels!r}")
+    layers = _choose_layers(layers, histograms.shape[1])
+    axes = _panels(len(layers), axes, (2.6, 2.6), sharey=True)
+    totals = histograms.sum(axis=2, keepdims=True)
+    fractions = histograms / np.maximum(totals, 1)
+    for ax, l in zip(axes, layers):
+        for s, label in enumerate(labels):
+            style = _style(s)
+            ax.stairs(fractions[s, l - 1], bin_edges, color=style["color"], linestyle=style["linestyle"],
+                      linewidth=1.6, label=label, zorder=2 + s)
+        ax.set(title=f"layer {l}", xlabel=xlabel, xlim=(bin_edges[0], bin_edges[-1]))
+        if logy:
+            ax.set_yscale("log")
+            ax.set_ylim(0.5 / max(int(totals.max()), 1), 1.0)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("fraction of values in the bin")
+    axes[0].legend(fontsize="x-small")
+    return axes
+
+
+def plot_activation_histograms_over_time(
+    steps: np.ndarray,
+    histograms: np.ndarray,
+    bin_edges: np.ndarray,
+    *,
+    layers: Sequence[int] | None = None,
+    title: str = "",
+    cmap: str = "viridis",
+    axes: Sequence[Axes] | None = None,
+) -> list[Axes]:
+    """Activations over time: one image per layer, step across, activation value up, count as colour.
+
+    Column ``t`` of a panel is the histogram of the layer's activations at
+    ``steps[t]``, so a distribution that drifts, spreads or piles up at the
+    ends (saturation) or at zero (dead units) is seen at a glance. The colour
+    scale is logarithmic, shared by all panels and explained by one colorbar;
+    bins with no values stay white. The end bins also hold the values beyond
+    them.
+
+    Parameters
+    ----------
+    steps : ndarray, shape (T,)
+        Increasing training steps (need not be evenly spaced: each column
+        reaches halfway to its neighbours).
+    histograms : ndarray, shape (T, L, n_bins)
+        Counts, as in :attr:`lecturelib.torchkit.hooks.ActivationTrace.histograms`.
+    bin_edges : ndarray, shape (n_bins + 1,)
+    layers : sequence of int, optional
+        1-based layers to draw; default up to five evenly spaced layers.
+    title : str
+        Title of the whole figure.
+    cmap : str, default "viridis"
+        A perceptually uniform, colour-blind-safe sequential colormap
+        (``"viridis"``, ``"cividis"``).
+    axes : sequence of Axes, optional
+        One per layer; default a new row of panels sharing the y axis.
+
+    Returns
+    -------
+    list of Axes
+        The panels; the colorbar is an extra Axes of the same figure.
+    """
+    steps = _as_steps(steps)
+    histograms, bin_edges = _check_histograms(histograms, bin_edges)
+    if histograms.shape[0] != len(steps):
+        raise ValueError(f"histograms must have one row per step ({len(steps)}), got shape {histograms.shape}")
+    layers = _choose_layers(layers, histograms.shape[1])
+    axes = _panels(len(layers), axes, (2.8, 2.8), sharey=True)
+    middles = (steps[1:] + steps[:-1]) / 2.0
+    half = (steps[1] - steps[0]) / 2.0 if len(steps) > 1 else 0.5
+    last = (steps[-1] - steps[-2]) / 2.0 if len(steps) > 1 else 0.5
+    step_edges = np.r_[steps[0] - half, middles, steps[-1] + last]
+    chosen = histograms[:, [l - 1 for l in layers]]
+    norm = LogNorm(vmin=1.0, vmax=max(float(chosen.max()), 2.0))
+    for ax, l in zip(axes, layers):
+        counts = np.ma.masked_less_equal(histograms[:, l - 1].T.astype(float), 0.0)  # (n_bins, T); zero: white
+        mesh = ax.pcolormesh(step_edges, bin_edges, counts, cmap=cmap, norm=norm, shading="flat")
+        ax.set(title=f"layer {l}", xlabel="training step")
+    axes[0].set_ylabel("activation $a^{(l)}$")
+    figure = axes[0].figure
+    figure.colorbar(mesh, ax=axes, label="values per bin (log scale)")
+    if title:
+        figure.suptitle(title)
+    return axes
 
 
 # ---------------------------------------------------------------- examples of a data set

@@ -352,3 +352,202 @@ def test_example_plots_are_public():
     import lecturelib.plotting as plotting
 
     assert {"plot_points", "plot_image_grid", "plot_signal_grid"} <= set(plotting.__all__)
+
+
+# ---------------------------------------------------------------- activation functions and their statistics
+
+
+def test_plot_functions_draws_every_curve_in_its_own_colour_and_style():
+    from lecturelib.plotting import LINESTYLES, plot_functions
+
+    z = np.linspace(-3, 3, 61)
+    curves = {"ReLU": np.maximum(z, 0.0), "leaky ReLU": np.where(z > 0, z, 0.01 * z),
+              "GELU-like": z / (1 + np.exp(-1.702 * z)), "tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z))}
+    ax = plot_functions(z, curves, title="Activation functions", ylabel="$f(z)$", xlabel="$z$")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Activation functions", "$z$", "$f(z)$")
+    assert len(ax.lines) == len(curves)
+    for i, (line, (name, values)) in enumerate(zip(ax.lines, curves.items())):
+        assert line.get_label() == name
+        assert_allclose(line.get_xdata(), z) and assert_allclose(line.get_ydata(), values)
+        assert line.get_color() == PALETTE[i]
+    assert len({line.get_linestyle() for line in ax.lines[:4]}) == len(LINESTYLES)  # overlapping curves stay visible
+    assert [line.get_zorder() for line in ax.lines] == sorted(line.get_zorder() for line in ax.lines)
+    assert _legend_texts(ax) == list(curves)
+    assert ax.get_xlim() == (-3.0, 3.0)
+
+
+def test_plot_functions_on_a_given_axes():
+    from lecturelib.plotting import plot_functions
+
+    fig, (left, right) = plt.subplots(1, 2)
+    x = np.linspace(0, 1, 5)
+    assert plot_functions(x, {"f": x, "f'": np.ones(5)}, title="t", ax=right) is right
+    assert plt.get_fignums() == [fig.number] and not left.has_data()
+
+
+@pytest.mark.parametrize(
+    ("x", "curves", "error", "match"),
+    [
+        (np.linspace(0, 1, 5), {}, ValueError, "^curves must hold at least one named curve"),
+        (np.linspace(0, 1, 5), {"f": np.ones(4)}, ValueError,
+         r"^x and curves\['f'\] must have the same shape, got \(5,\) and \(4,\)"),
+        (np.linspace(0, 1, 5), {"f": np.ones(5, dtype=int)}, TypeError, r"^curves\['f'\] must be a floating-point"),
+        (np.ones((5, 2)), {"f": np.ones(5)}, ValueError, "^x must be a 1-D array"),
+        (np.ones(1), {"f": np.ones(1)}, ValueError, r"^x must hold at least 2 points, got shape \(1,\)"),
+    ],
+)
+def test_plot_functions_bad_input(x, curves, error, match):
+    from lecturelib.plotting import plot_functions
+
+    with pytest.raises(error, match=match):
+        plot_functions(x, curves, title="t")
+    assert plt.get_fignums() == []
+
+
+STEPS = np.array([0, 5, 10, 20, 40])
+
+
+@pytest.mark.parametrize(("n_layers", "layers", "want"), [(3, None, [1, 2, 3]), (10, None, [1, 3, 6, 8, 10]),
+                                                          (10, (2, 9), [2, 9]), (12, range(1, 13), list(range(1, 13)))])
+def test_plot_layer_statistic_over_time_one_distinct_line_per_layer(n_layers, layers, want):
+    from lecturelib.plotting import plot_layer_statistic_over_time
+
+    values = np.zeros((len(STEPS), n_layers))  # every layer at zero: the lines coincide
+    values[:, -1] = np.linspace(0, 0.5, len(STEPS))
+    ax = plot_layer_statistic_over_time(STEPS, values, ylabel="fraction of dead units", title="Dead units",
+                                        layers=layers)
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Dead units", "training step", "fraction of dead units")
+    assert _legend_texts(ax) == [f"layer {l}" for l in want]
+    assert len(ax.lines) == len(want)
+    for line, l in zip(ax.lines, want):
+        assert_allclose(line.get_xdata(), STEPS) and assert_allclose(line.get_ydata(), values[:, l - 1])
+    looks = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in ax.lines}
+    assert len(looks) == len(want)  # no line hides another
+    assert len({line.get_color() for line in ax.lines}) == min(len(want), 8)
+    assert ax.get_yscale() == "linear"
+
+
+def test_plot_layer_statistic_over_time_log_scale_and_given_axes():
+    from lecturelib.plotting import plot_layer_statistic_over_time
+
+    _, ax = plt.subplots()
+    out = plot_layer_statistic_over_time(STEPS, np.ones((5, 2)), ylabel="std", logy=True, xlabel="step", ax=ax)
+    assert out is ax and ax.get_yscale() == "log" and ax.get_xlabel() == "step"
+
+
+@pytest.mark.parametrize(
+    ("steps", "values", "kwargs", "error", "match"),
+    [
+        (STEPS, np.ones((4, 2)), {}, ValueError, r"^values must have shape \(5, \*\) \(steps, layers\), got shape \(4, 2\)"),
+        (STEPS, np.ones(5), {}, ValueError, "^values must be a 2-D array"),
+        (STEPS[::-1], np.ones((5, 2)), {}, ValueError, "^steps must be strictly increasing"),
+        (np.array([]), np.ones((0, 2)), {}, ValueError, "^steps must be a non-empty 1-D array of numbers"),
+        (STEPS, np.ones((5, 2)), {"layers": (3,)}, ValueError, r"^layers\[i\] must be <= 2, got 3"),
+        (STEPS, np.ones((5, 2)), {"layers": ()}, ValueError, "^layers must be a non-empty sequence"),
+        (STEPS, np.ones((5, 2)), {"ax": "left"}, TypeError, "^ax must be a matplotlib Axes or None"),
+    ],
+)
+def test_plot_layer_statistic_over_time_bad_input(steps, values, kwargs, error, match):
+    from lecturelib.plotting import plot_layer_statistic_over_time
+
+    with pytest.raises(error, match=match):
+        plot_layer_statistic_over_time(steps, values, ylabel="y", **kwargs)
+
+
+def _histograms(n_steps=5, n_layers=4, n_bins=6, seed=0):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 50, size=(n_steps, n_layers, n_bins))
+    counts[:, :, 0] = 0  # an empty bin
+    return counts, np.linspace(-3, 3, n_bins + 1)
+
+
+def test_plot_histograms_by_layer_draws_fractions_per_series():
+    from lecturelib.plotting import plot_histograms_by_layer
+
+    counts, edges = _histograms(n_steps=2)
+    axes = plot_histograms_by_layer(counts, edges, labels=["at initialization", "after 40 steps"], layers=(1, 4))
+    assert [ax.get_title() for ax in axes] == ["layer 1", "layer 4"]
+    assert all(ax.get_xlabel() == "activation $a^{(l)}$" for ax in axes)
+    assert axes[0].get_ylabel() == "fraction of values in the bin"
+    assert _legend_texts(axes[0]) == ["at initialization", "after 40 steps"]
+    for ax, l in zip(axes, (1, 4)):
+        assert len(ax.patches) == 2 and ax.get_yscale() == "log"
+        for s, stairs in enumerate(ax.patches):
+            values, got_edges, _ = stairs.get_data()
+            assert_allclose(values, counts[s, l - 1] / counts[s, l - 1].sum())
+            assert_allclose(got_edges, edges)
+        assert ax.patches[0].get_linestyle() != ax.patches[1].get_linestyle()
+        assert ax.get_ylim() == pytest.approx((0.5 / counts.sum(axis=2).max(), 1.0))  # fixed by the batch, not the data
+        assert ax.get_xlim() == (-3.0, 3.0)
+
+
+def test_plot_histograms_by_layer_linear_scale_and_errors():
+    from lecturelib.plotting import plot_histograms_by_layer
+
+    counts, edges = _histograms(n_steps=1, n_layers=7)
+    axes = plot_histograms_by_layer(counts, edges, labels=["trained"], logy=False)
+    assert [ax.get_title() for ax in axes] == ["layer 1", "layer 2", "layer 4", "layer 6", "layer 7"]
+    assert axes[0].get_yscale() == "linear"
+    with pytest.raises(ValueError, match=r"^labels must hold one label per series \(1\), got 'trained'"):
+        plot_histograms_by_layer(counts, edges, labels="trained")
+    with pytest.raises(ValueError, match=r"^bin_edges must have shape \(7,\) \(n_bins \+ 1,\), got shape \(6,\)"):
+        plot_histograms_by_layer(counts, edges[:-1], labels=["a"])
+    with pytest.raises(ValueError, match="^histograms must be a 3-D array of counts"):
+        plot_histograms_by_layer(counts[0], edges, labels=["a"])
+    with pytest.raises(ValueError, match="^histograms must hold counts >= 0"):
+        plot_histograms_by_layer(-counts, edges, labels=["a"])
+    with pytest.raises(ValueError, match="^bin_edges must be strictly increasing"):
+        plot_histograms_by_layer(counts, edges[::-1], labels=["a"])
+    _, given = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match=r"^axes must hold one matplotlib Axes per layer \(5\), got 2 items"):
+        plot_histograms_by_layer(counts, edges, labels=["a"], axes=given)
+
+
+@pytest.mark.parametrize("steps", [STEPS, np.array([3])])
+def test_plot_activation_histograms_over_time_one_image_per_layer(steps):
+    from matplotlib.colors import LogNorm
+
+    from lecturelib.plotting import plot_activation_histograms_over_time
+
+    counts, edges = _histograms(n_steps=len(steps))
+    axes = plot_activation_histograms_over_time(steps, counts, edges, layers=(2, 4), title="Activations over time")
+    assert [ax.get_title() for ax in axes] == ["layer 2", "layer 4"]
+    assert all(ax.get_xlabel() == "training step" for ax in axes) and axes[0].get_ylabel() == "activation $a^{(l)}$"
+    figure = axes[0].figure
+    assert figure.get_suptitle() == "Activations over time"
+    for ax, l in zip(axes, (2, 4)):
+        (mesh,) = ax.collections
+        shown = mesh.get_array()
+        assert_allclose(shown.filled(0).reshape(len(edges) - 1, len(steps)), counts[:, l - 1].T)
+        assert shown.mask.reshape(len(edges) - 1, len(steps))[0].all()  # empty bins are masked: white
+        assert isinstance(mesh.norm, LogNorm) and mesh.norm.vmin == 1.0
+        assert mesh.norm.vmax == counts[:, [1, 3]].max()  # one colour scale shared by the panels
+        assert mesh.get_cmap().name == "viridis"
+        assert_allclose(ax.get_ylim(), (-3.0, 3.0))
+        x0, x1 = ax.get_xlim()
+        assert x0 < steps[0] and x1 > steps[-1]  # each step has a column around it
+    (colorbar,) = [ax for ax in figure.axes if ax not in axes]
+    assert colorbar.get_ylabel() == "values per bin (log scale)"
+
+
+def test_plot_activation_histograms_over_time_errors_and_given_axes():
+    from lecturelib.plotting import plot_activation_histograms_over_time
+
+    counts, edges = _histograms()
+    with pytest.raises(ValueError, match=r"^histograms must have one row per step \(4\), got shape \(5, 4, 6\)"):
+        plot_activation_histograms_over_time(STEPS[:4], counts, edges)
+    with pytest.raises(ValueError, match=r"^layers\[i\] must be >= 1, got 0"):
+        plot_activation_histograms_over_time(STEPS, counts, edges, layers=(0,))
+    assert plt.get_fignums() == []
+    fig, given = plt.subplots(1, 2)
+    axes = plot_activation_histograms_over_time(STEPS, counts, edges, layers=(1, 3), axes=given, cmap="cividis")
+    assert axes == list(given) and plt.get_fignums() == [fig.number]
+    assert axes[0].collections[0].get_cmap().name == "cividis"
+    assert fig.get_suptitle() == ""
+
+
+def test_statistics_plots_are_public():
+    import lecturelib.plotting as plotting
+
+    assert {"plot_functions", "plot_layer_statistic_over_time", "plot_histograms_by_layer",
+            "plot_activation_histograms_over_time"} <= set(plotting.__all__)
