@@ -7,26 +7,45 @@ autograd, modules and optimizers live here:
 - :mod:`~lecturelib.torchkit.models`: the numpy MLP's torch twin, torch's
   initializers by the names of :data:`lecturelib.init.INITIALIZERS`, and the
   autograd graph as text;
-- :mod:`~lecturelib.torchkit.training`: the one training loop (:func:`train`)
+- :mod:`~lecturelib.torchkit.training`: the one training loop (:func:`train`,
+  with an optional ``callback(step, model)`` after every optimizer step)
   and :func:`evaluate`;
-- :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks;
+- :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks:
+  :func:`layer_statistics` (forward and backward), :func:`hidden_activations`
+  and :func:`activation_statistics` (mean, std, saturated and dead units,
+  histograms of every hidden layer), and :class:`ActivationRecorder`, a
+  callback of :func:`train` that records them during training as an
+  :class:`ActivationTrace`;
 - :mod:`~lecturelib.torchkit.experiments`: the chapters' experiments on
   torch's own modules (PyTorch's default initialization measured, the
   30-layer training run);
 - :mod:`~lecturelib.torchkit.autograd`: what autograd keeps for the backward
   pass, counted in bytes;
-- :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models.
+- :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models;
+- :mod:`~lecturelib.torchkit.widgets`: explorables that drive a torch
+  experiment, with the function that computes each one's data
+  (:func:`~lecturelib.torchkit.widgets.activation_snapshots` behind
+  :func:`~lecturelib.torchkit.widgets.activation_explorer`); imported on its
+  own, since it needs ipywidgets.
 
 Chapters write ``from lecturelib.torchkit import train``.
 """
 
 from __future__ import annotations
 
-from .hooks import layer_statistics
+from .hooks import (
+    ActivationRecorder,
+    ActivationStatistics,
+    ActivationTrace,
+    activation_statistics,
+    hidden_activations,
+    layer_statistics,
+)
 from .models import autograd_graph, init_linear_layers_, mlp_to_torch, torch_mlp
 from .training import evaluate, to_tensors, train
 
 __all__ = [
-    "autograd_graph", "evaluate", "init_linear_layers_", "layer_statistics", "mlp_to_torch", "to_tensors",
+    "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "activation_statistics", "autograd_graph",
+    "evaluate", "hidden_activations", "init_linear_layers_", "layer_statistics", "mlp_to_torch", "to_tensors",
     "torch_mlp", "train",
 ]

@@ -144,12 +144,12 @@ def layer_statistics(
 
 #: Hidden layers with parameters that :func:`~lecturelib.torchkit.models.torch_mlp`
 #: builds but the registries of elementwise activations do not list.
-LAYER_ACTIVATIONS = ("prelu", "maxout")
+_LAYER_ACTIVATIONS = ("prelu", "maxout")
 
 
 def _activation_names() -> list[str]:
     """Every name a hidden layer of the book's networks can have, read from the registries at call time."""
-    return sorted(set(ACTIVATIONS) | set(TORCH_ACTIVATIONS) | set(LAYER_ACTIVATIONS))
+    return sorted(set(ACTIVATIONS) | set(TORCH_ACTIVATIONS) | set(_LAYER_ACTIVATIONS))
 
 
 def _as_batch(x: Any, name: str = "x") -> torch.Tensor:

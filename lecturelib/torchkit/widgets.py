@@ -1,0 +1,239 @@
+"""Explorables that drive a torch experiment: each wires a computation to a plotting function.
+
+The computation is a plain function that returns data (:func:`activation_snapshots`),
+so that a chapter draws the printed book's static figure from the same call
+the widget makes; the widget (:func:`activation_explorer`) only connects
+controls to it and to :mod:`lecturelib.plotting`.  The widgets need a running
+kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .._validation import as_float_array, as_labels, check_int, check_number, check_option
+from ..activations import ACTIVATIONS, get_activation
+from ..history import History
+from ..init import INITIALIZERS
+from ..plotting import _choose_layers, plot_functions, plot_histograms_by_layer
+from .experiments import train_mlp
+from .hooks import ActivationRecorder, ActivationTrace, _check_bins
+from .models import TORCH_ACTIVATIONS
+
+__all__ = ["ActivationRun", "activation_snapshots", "explorer_activations", "activation_explorer"]
+
+
+class ActivationRun(NamedTuple):
+    """What :func:`activation_snapshots` measured: the activations over training, and the training curve."""
+
+    trace: ActivationTrace
+    history: History
+
+
+def explorer_activations() -> list[str]:
+    """The activations the explorer offers: every elementwise one of the registries but ``"identity"``.
+
+    Read from :data:`lecturelib.activations.ACTIVATIONS` (which has the
+    derivative to plot) and :data:`~lecturelib.torchkit.models.TORCH_ACTIVATIONS`
+    (which builds the network) at call time, so newly registered activations appear.
+
+    Examples
+    --------
+    >>> {"sigmoid", "tanh", "relu"} <= set(explorer_activations())
+    True
+    >>> "identity" in explorer_activations()
+    False
+    """
+    return [name for name in ACTIVATIONS if name in TORCH_ACTIVATIONS and name != "identity"]
+
+
+def activation_snapshots(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    activation: str,
+    depth: int = 10,
+    width: int = 64,
+    epochs: int = 1,
+    batch_size: int = 32,
+    lr: float = 0.1,
+    weight_init: str = "kaiming_normal",
+    bins: np.ndarray | None = None,
+    every: int | None = None,
+    x_eval: np.ndarray | None = None,
+    seed: int = 0,
+) -> ActivationRun:
+    """Train a deep MLP briefly with SGD and record its hidden activations at the start and the end.
+
+    The network is ``torch_mlp([n_0] + [width] * depth + [n_classes])`` with
+    ``activation`` after every hidden layer, its ``nn.Linear`` weights drawn by
+    ``weight_init`` (He's ``"kaiming_normal"`` by default) from a generator
+    seeded with ``seed``, biases zero, trained by
+    :func:`~lecturelib.torchkit.experiments.train_mlp` (the book's one loop)
+    with plain SGD.  An :class:`~lecturelib.torchkit.hooks.ActivationRecorder`
+    measures ``x_eval`` at step 0 and after the last step (or every ``every``
+    steps).  Deterministic given ``seed``; torch's global generator is left as
+    it was.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, n_0)
+    y : ndarray of int, shape (N,)
+        Class indices; ``n_classes = max(y) + 1``.
+    activation : str
+        A name of :data:`~lecturelib.torchkit.models.TORCH_ACTIVATIONS` (or
+        ``"prelu"``, ``"maxout"`` once :func:`~lecturelib.torchkit.models.torch_mlp`
+        builds them).
+    depth : int, default 10
+        Number of hidden layers.
+    width : int, default 64
+    epochs : int, default 1
+        Passes over ``(x, y)``; with ``batch_size`` they set the number of
+        steps, ``epochs * ceil(N / batch_size)``.
+    batch_size : int, default 32
+    lr : float, default 0.1
+        SGD's learning rate, ``> 0``.
+    weight_init : str, default "kaiming_normal"
+        A name of :data:`lecturelib.init.INITIALIZERS`.
+    bins : array_like, shape (n_bins + 1,), optional
+        Histogram edges; default ``np.linspace(-3, 3, 61)``, bins 0.1 wide,
+        the same for every activation so that histograms compare.
+    every : int, optional
+        Record every ``every`` steps; default only at the start and the end.
+    x_eval : ndarray, shape (M, n_0), optional
+        The batch whose activations are recorded; default ``x``.
+    seed : int, default 0
+
+    Returns
+    -------
+    ActivationRun
+        ``trace``, an :class:`~lecturelib.torchkit.hooks.ActivationTrace`
+        with ``trace.steps == [0, n_steps]`` by default (hidden layer ``l`` in
+        column ``l - 1``), and the training ``history`` (one entry per epoch).
+
+    Examples
+    --------
+    >>> x, y = np.random.default_rng(0).standard_normal((64, 4)), np.arange(64) % 2
+    >>> run = activation_snapshots(x, y, activation="tanh", depth=3, width=8, epochs=2, batch_size=16)
+    >>> run.trace.steps, run.trace.histograms.shape
+    (array([0, 8]), (2, 3, 60))
+    """
+    x = as_float_array(x, "x", ndim=2)
+    y = as_labels(y, "y", n_rows=len(x))
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    n_steps = epochs * -(-len(x) // batch_size)
+    every = n_steps if every is None else check_int(every, "every", low=1)
+    x_eval = x if x_eval is None else as_float_array(x_eval, "x_eval", ndim=2)
+    if x_eval.shape[1] != x.shape[1]:
+        raise ValueError(f"x_eval must have {x.shape[1]} features like x, got shape {x_eval.shape}")
+    bins = np.linspace(-3.0, 3.0, 61) if bins is None else bins
+    recorder = ActivationRecorder(x_eval, activation=activation, bins=bins, every=every)
+    with torch.random.fork_rng(devices=[]):  # building the modules draws from torch's global generator
+        trained = train_mlp(x, y, hidden=[width] * depth, activation=activation, weight_init=weight_init, lr=lr,
+                            epochs=epochs, batch_size=batch_size, seed=seed, callback=recorder)
+    return ActivationRun(recorder.trace, trained.history)
+
+
+def _check_names(names: Sequence[str], param: str, allowed: Sequence[str]) -> list[str]:
+    if isinstance(names, str) or not names:
+        raise ValueError(f"{param} must be a non-empty sequence of names, got {names!r}")
+    return [check_option(name, f"{param}[i]", allowed) for name in names]
+
+
+def activation_explorer(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    activations: Sequence[str] | None = None,
+    depth: int = 10,
+    width: int = 64,
+    epochs: int = 1,
+    batch_size: int = 32,
+    lr: float = 0.1,
+    weight_init: str = "kaiming_normal",
+    bins: np.ndarray | None = None,
+    layers: Sequence[int] | None = None,
+    input_range: float = 4.0,
+    max_input_range: float = 10.0,
+    seed: int = 0,
+) -> widgets.interactive:
+    """Choose an activation and an input range; see the function, its derivative, and what it does inside a network.
+
+    Top: the activation and its derivative on ``[-R, R]``
+    (:func:`lecturelib.activations.get_activation`,
+    :func:`lecturelib.plotting.plot_functions`). Bottom: the histograms of
+    the chosen hidden layers of a ``depth``-layer MLP at initialization and
+    after a short SGD run on ``(x, y)`` (:func:`activation_snapshots`,
+    :func:`lecturelib.plotting.plot_histograms_by_layer`), on fixed bins and a
+    fixed log axis so that switching activations shows a real change. Each
+    activation's run is computed once and kept, so moving the range slider
+    only redraws.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, n_0)
+    y : ndarray of int, shape (N,)
+    activations : sequence of str, optional
+        The dropdown's choices; default :func:`explorer_activations`.
+    depth, width, epochs, batch_size, lr, weight_init, bins, seed
+        As for :func:`activation_snapshots`.
+    layers : sequence of int, optional
+        1-based hidden layers to show; default up to five evenly spaced ones.
+    input_range : float, default 4.0
+        Initial half-width ``R`` of the function plot's range ``[-R, R]``.
+    max_input_range : float, default 10.0
+        Largest ``R`` the slider offers.
+
+    Returns
+    -------
+    ipywidgets.interactive
+        Controls ``activation`` (Dropdown) and ``input_range`` (FloatSlider).
+    """
+    as_float_array(x, "x", ndim=2)
+    as_labels(y, "y", n_rows=len(x))
+    allowed = explorer_activations()
+    activations = _check_names(allowed if activations is None else activations, "activations", allowed)
+    depth = check_int(depth, "depth", low=1)
+    layers = _choose_layers(layers, depth)
+    check_option(weight_init, "weight_init", INITIALIZERS)
+    check_number(lr, "lr", low=0.0, low_inclusive=False)
+    max_input_range = check_number(max_input_range, "max_input_range", low=0.5)
+    input_range = check_number(input_range, "input_range", low=0.0, high=max_input_range, low_inclusive=False)
+    bins = None if bins is None else _check_bins(bins)
+    settings: dict[str, Any] = dict(depth=depth, width=width, epochs=epochs, batch_size=batch_size, lr=lr,
+                                    weight_init=weight_init, bins=bins, seed=seed)
+    runs = {activations[0]: activation_snapshots(x, y, activation=activations[0], **settings)}  # fail here, not in the callback
+
+    def show(activation: str, input_range: float) -> None:
+        if activation not in runs:
+            runs[activation] = activation_snapshots(x, y, activation=activation, **settings)
+        trace = runs[activation].trace
+        fig = plt.figure(figsize=(2.6 * max(len(layers), 3), 6.0), layout="constrained")
+        top, bottom = fig.subfigures(2, 1, height_ratios=(1.1, 1.0))
+        z = np.linspace(-input_range, input_range, 401)
+        f, f_grad = get_activation(activation)
+        plot_functions(z, {activation: f(z), f"derivative of {activation}": f_grad(z)}, ax=top.subplots(),
+                       title=f"{activation} and its derivative on [-{input_range:g}, {input_range:g}]",
+                       xlabel="input $z$", ylabel="value")
+        plot_histograms_by_layer(trace.histograms[[0, -1]], trace.bin_edges, layers=layers,
+                                 labels=["at initialization", f"after {trace.steps[-1]} SGD steps"],
+                                 axes=bottom.subplots(1, len(layers), sharey=True, squeeze=False)[0])
+        bottom.suptitle(f"Activations of a {depth}-layer {activation} MLP of width {width}, {weight_init} init",
+                        fontsize="medium")
+        plt.show()
+
+    return widgets.interactive(
+        show,
+        activation=widgets.Dropdown(options=activations, value=activations[0], description="activation"),
+        input_range=widgets.FloatSlider(value=input_range, min=0.5, max=max_input_range, step=0.5,
+                                        description="range R", continuous_update=False),
+    )

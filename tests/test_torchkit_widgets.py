@@ -1,0 +1,208 @@
+"""Tests for lecturelib.torchkit.widgets: activation_snapshots computes, activation_explorer wires it to plots."""
+
+from __future__ import annotations
+
+import logging
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from lecturelib.activations import ACTIVATIONS, get_activation
+from lecturelib.torchkit.experiments import train_mlp
+from lecturelib.torchkit.hooks import ActivationRecorder, ActivationTrace
+from lecturelib.torchkit.widgets import ActivationRun, activation_explorer, activation_snapshots, explorer_activations
+
+torch.set_num_threads(1)
+
+SMALL = dict(depth=3, width=8, epochs=2, batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    y = np.arange(64) % 3
+    return rng.standard_normal((64, 5)) + 2.0 * np.eye(3, 5)[y], y
+
+
+@pytest.fixture
+def callback_errors(caplog):
+    """Records of exceptions that ipywidgets.interactive caught and logged instead of raising."""
+    caplog.set_level(logging.WARNING)
+    return lambda: [r for r in caplog.records if "Exception in interact callback" in r.getMessage()]
+
+
+# ---------------------------------------------------------------- the computation
+
+
+def test_explorer_activations_come_from_the_registries():
+    names = explorer_activations()
+    assert {"sigmoid", "tanh", "relu"} <= set(names) and "identity" not in names
+    assert all(name in ACTIVATIONS for name in names)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_snapshots_at_the_start_and_after_the_last_step(data, activation):
+    x, y = data
+    run = activation_snapshots(x, y, activation=activation, **SMALL)
+    assert isinstance(run, ActivationRun) and isinstance(run.trace, ActivationTrace)
+    np.testing.assert_array_equal(run.trace.steps, [0, 8])  # 2 epochs of 64 / 16 = 4 steps
+    assert run.trace.histograms.shape == (2, 3, 60) and run.trace.activation == activation
+    np.testing.assert_array_equal(run.trace.histograms.sum(axis=2), 64 * 8)
+    assert_allclose(run.trace.bin_edges, np.linspace(-3, 3, 61))
+    assert run.history.steps == [0, 1, 2]
+
+
+def test_snapshots_equal_a_run_of_train_mlp_with_a_recorder(data):
+    x, y = data
+    run = activation_snapshots(x, y, activation="tanh", lr=0.2, every=3, weight_init="xavier_normal", seed=5,
+                               bins=np.linspace(-1, 1, 9), x_eval=x[:20], **SMALL)
+    recorder = ActivationRecorder(x[:20], activation="tanh", bins=np.linspace(-1, 1, 9), every=3)
+    want = train_mlp(x, y, hidden=[8] * 3, activation="tanh", weight_init="xavier_normal", lr=0.2, epochs=2,
+                     batch_size=16, seed=5, callback=recorder)
+    np.testing.assert_array_equal(run.trace.steps, [0, 3, 6])
+    for name in ("steps", "mean", "std", "frac_saturated", "frac_dead", "histograms"):
+        np.testing.assert_array_equal(getattr(run.trace, name), getattr(recorder.trace, name), err_msg=name)
+    assert run.history.metrics == want.history.metrics
+
+
+def test_snapshots_are_deterministic_and_leave_the_global_generator_alone(data):
+    x, y = data
+    state = torch.get_rng_state()
+    first = activation_snapshots(x, y, activation="relu", seed=3, **SMALL)
+    assert torch.equal(torch.get_rng_state(), state)
+    second = activation_snapshots(x, y, activation="relu", seed=3, **SMALL)
+    other = activation_snapshots(x, y, activation="relu", seed=4, **SMALL)
+    np.testing.assert_array_equal(first.trace.histograms, second.trace.histograms)
+    assert not np.array_equal(first.trace.histograms, other.trace.histograms)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"activation": "swish"}, ValueError, "^activation must be one of"),
+        ({"depth": 0}, ValueError, "^depth must be >= 1, got 0"),
+        ({"width": 2.5}, TypeError, "^width must be an integer"),
+        ({"epochs": 0}, ValueError, "^epochs must be >= 1, got 0"),
+        ({"batch_size": 0}, ValueError, "^batch_size must be >= 1, got 0"),
+        ({"every": 0}, ValueError, "^every must be >= 1, got 0"),
+        ({"lr": 0.0}, ValueError, "^lr must be > 0.0, got 0.0"),
+        ({"weight_init": "he"}, ValueError, "^weight_init must be one of"),
+        ({"bins": [0.0]}, ValueError, "^bins must be a 1-D array of at least 2 edges"),
+        ({"x_eval": np.zeros((4, 3))}, ValueError, r"^x_eval must have 5 features like x, got shape \(4, 3\)"),
+        ({"x": np.zeros((64, 5), dtype=int)}, TypeError, "^x must be a floating-point array"),
+        ({"y": np.zeros(10, dtype=int)}, ValueError, "^x and y must have the same number of rows"),
+        ({"seed": -1}, ValueError, "^seed must be >= 0"),
+    ],
+)
+def test_snapshots_reject_bad_arguments(data, kwargs, error, match):
+    x, y = data
+    args = {"x": x, "y": y, "activation": "relu", **SMALL, **kwargs}
+    with pytest.raises(error, match=match):
+        activation_snapshots(args.pop("x"), args.pop("y"), **args)
+
+
+# ---------------------------------------------------------------- the explorer
+
+
+def _figure():
+    """(function Axes, histogram Axes) of the figure the explorer drew last."""
+    fig = plt.figure(plt.get_fignums()[-1])
+    top, bottom = fig.subfigs
+    return top.axes[0], bottom.axes
+
+
+def _check_drawing(activation, input_range, trace, layers):
+    ax, panels = _figure()
+    f, f_grad = get_activation(activation)
+    (fn, grad) = ax.lines
+    assert (fn.get_label(), grad.get_label()) == (activation, f"derivative of {activation}")
+    z = fn.get_xdata()
+    assert (z[0], z[-1]) == (-input_range, input_range) and ax.get_xlim() == (-input_range, input_range)
+    assert_allclose(fn.get_ydata(), f(z)) and assert_allclose(grad.get_ydata(), f_grad(z))
+    assert ax.get_title() == f"{activation} and its derivative on [-{input_range:g}, {input_range:g}]"
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert [p.get_title() for p in panels] == [f"layer {l}" for l in layers]
+    for panel, l in zip(panels, layers):
+        start, end = (stairs.get_data()[0] for stairs in panel.patches)
+        assert_allclose(start, trace.histograms[0, l - 1] / trace.histograms[0, l - 1].sum())
+        assert_allclose(end, trace.histograms[-1, l - 1] / trace.histograms[-1, l - 1].sum())
+    assert [t.get_text() for t in panels[0].get_legend().get_texts()] == \
+        ["at initialization", f"after {trace.steps[-1]} SGD steps"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(), dict(activations=("relu", "tanh"), layers=(1, 3), input_range=2.5, seed=2, lr=0.05)],
+)
+def test_explorer_widgets_and_first_drawing(data, callback_errors, kwargs):
+    x, y = data
+    w = activation_explorer(x, y, **SMALL, **kwargs)
+    assert isinstance(w, widgets.interactive)
+    dropdown, slider = w.children[:2]
+    activations = kwargs.get("activations", tuple(explorer_activations()))
+    assert isinstance(dropdown, widgets.Dropdown) and dropdown.description == "activation"
+    assert dropdown.options == tuple(activations) and dropdown.value == activations[0]
+    assert isinstance(slider, widgets.FloatSlider)
+    assert (slider.value, slider.min, slider.max) == (kwargs.get("input_range", 4.0), 0.5, 10.0)
+    assert callback_errors() == []
+    assert len(plt.get_fignums()) == 1
+    settings = {k: kwargs[k] for k in ("seed", "lr") if k in kwargs}
+    trace = activation_snapshots(x, y, activation=activations[0], **SMALL, **settings).trace
+    _check_drawing(activations[0], kwargs.get("input_range", 4.0), trace, kwargs.get("layers", (1, 2, 3)))
+
+
+def test_controls_redraw_and_each_run_is_computed_once(data, callback_errors, monkeypatch):
+    import lecturelib.torchkit.widgets as module
+
+    calls = []
+    original = module.activation_snapshots
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs["activation"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "activation_snapshots", counting)
+    x, y = data
+    w = activation_explorer(x, y, activations=("tanh", "relu"), **SMALL)
+    dropdown, slider = w.children[:2]
+    dropdown.value = "relu"
+    slider.value = 7.5
+    dropdown.value = "tanh"
+    assert callback_errors() == []
+    assert calls == ["tanh", "relu"]  # moving the slider or coming back does not retrain
+    trace = original(x, y, activation="tanh", **SMALL).trace
+    _check_drawing("tanh", 7.5, trace, (1, 2, 3))
+    ylims = {p.get_ylim() for fig in map(plt.figure, plt.get_fignums()) for p in fig.subfigs[1].axes}
+    assert len(ylims) == 1  # the histograms' axis stays fixed across settings
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"activations": ("identity",)}, ValueError, r"^activations\[i\] must be one of"),
+        ({"activations": ("swish",)}, ValueError, r"^activations\[i\] must be one of"),
+        ({"activations": "relu"}, ValueError, "^activations must be a non-empty sequence of names, got 'relu'"),
+        ({"activations": ()}, ValueError, "^activations must be a non-empty sequence of names"),
+        ({"layers": (4,)}, ValueError, r"^layers\[i\] must be <= 3, got 4"),
+        ({"layers": ()}, ValueError, "^layers must be a non-empty sequence"),
+        ({"input_range": 12.0}, ValueError, "^input_range must be <= 10.0, got 12.0"),
+        ({"input_range": 0.0}, ValueError, "^input_range must be > 0.0, got 0.0"),
+        ({"max_input_range": 0.1}, ValueError, "^max_input_range must be >= 0.5, got 0.1"),
+        ({"weight_init": "he"}, ValueError, "^weight_init must be one of"),
+        ({"lr": -1.0}, ValueError, "^lr must be > 0.0, got -1.0"),
+        ({"width": 0}, ValueError, "^width must be >= 1, got 0"),
+        ({"bins": [1.0, 0.0]}, ValueError, "^bins must be finite and strictly increasing"),
+        ({"x": np.zeros(64)}, ValueError, "^x must be a 2-D array"),
+        ({"y": np.zeros(64)}, TypeError, "^y must be an integer array of class indices"),
+    ],
+)
+def test_bad_arguments_raise_at_construction(data, kwargs, error, match):
+    x, y = data
+    args = {"x": x, "y": y, **SMALL, **kwargs}
+    with pytest.raises(error, match=match):
+        activation_explorer(args.pop("x"), args.pop("y"), **args)
+    assert plt.get_fignums() == []  # nothing drawn before the arguments were checked
