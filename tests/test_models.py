@@ -48,7 +48,7 @@ def test_torch_mlp_default_activation_is_relu():
     assert type(torch_mlp([2, 3, 2])[1]) is nn.ReLU
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("sizes", SIZES)
 def test_mlp_to_torch_copies_weights_and_matches_forward(sizes, activation):
     model = _model(sizes, activation, seed=1)
@@ -122,8 +122,8 @@ def test_autograd_graph_of_a_deep_chain():
 @pytest.mark.parametrize(
     "sizes, activation, error, match",
     [
-        ([2, 3], "gelu", ValueError, r"^activation must be one of \['sigmoid', 'tanh', 'relu', 'identity'\], "
-                                     "got 'gelu'"),
+        ([2, 3], "swish", ValueError, r"^activation must be one of \['sigmoid', 'tanh', 'relu', 'identity', "
+                                      r"'leaky_relu', 'elu', 'gelu', 'softplus'\], got 'swish'"),
         ([2], "relu", ValueError, r"^sizes must be a sequence of at least 2 layer widths, got \[2\]"),
         ([], "relu", ValueError, "^sizes must be a sequence of at least 2"),
     ],

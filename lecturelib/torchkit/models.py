@@ -17,12 +17,18 @@ from ..mlp import MLP, _check_sizes
 
 __all__ = ["TORCH_ACTIVATIONS", "TORCH_INIT", "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
 
-#: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`.
+#: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`,
+#: constructed without arguments: torch's defaults are the registry's
+#: (``negative_slope=0.01``, ``alpha=1.0``, ``approximate="none"``, ``beta=1.0, threshold=20.0``).
 TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
     "identity": nn.Identity,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "softplus": nn.Softplus,
 }
 
 
