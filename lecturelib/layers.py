@@ -8,6 +8,10 @@ Each layer is a pair in the style of the CS231n assignments::
 but with torch's layouts (``weight`` is ``(out_features, in_features)`` as in
 ``torch.nn.Linear``) and caches that are named tuples.  A backward returns the
 gradients in the order of the forward's inputs.
+
+:func:`maxout_forward` / :func:`maxout_backward` are an affine layer and
+its activation in one: each unit outputs the largest of several affine
+pieces of its input.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_same_shape, check_shape
+from ._validation import as_float_array, check_int, check_same_shape, check_shape
 from .activations import get_activation
 
 __all__ = [
@@ -26,6 +30,9 @@ __all__ = [
     "ActivationCache",
     "activation_forward",
     "activation_backward",
+    "MaxoutCache",
+    "maxout_forward",
+    "maxout_backward",
 ]
 
 
@@ -155,7 +162,8 @@ def activation_forward(x: np.ndarray, activation: str) -> tuple[np.ndarray, Acti
         Pre-activations.
     activation : str
         A key of :data:`lecturelib.activations.ACTIVATIONS`: ``"sigmoid"``,
-        ``"tanh"``, ``"relu"``, ``"identity"``, ...
+        ``"tanh"``, ``"relu"``, ``"identity"``, ``"leaky_relu"``, ``"elu"``,
+        ``"gelu"``, ``"softplus"``, ... (with torch's default settings)
 
     Returns
     -------
@@ -202,3 +210,136 @@ def activation_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     dout = as_float_array(dout, "dout")
     check_same_shape(dout, "dout", cache.x, "the forward output")
     return dout * grad(cache.x)
+
+
+class MaxoutCache(NamedTuple):
+    """What :func:`maxout_backward` needs from :func:`maxout_forward`."""
+
+    linear: LinearCache
+    """The cache of the affine map, ``(x, weight, bias)``."""
+    argmax: np.ndarray
+    """Index of each unit's winning piece, shape ``(N, out_features)``, ints in ``[0, pieces)``."""
+
+
+def maxout_forward(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, *, pieces: int
+) -> tuple[np.ndarray, MaxoutCache]:
+    r"""Maxout layer: each unit is the largest of ``pieces`` affine functions of the input.
+
+    .. math::
+
+        z = x W^\top + b, \qquad
+        \text{out}_{nj} = \max_{0 \le k < K} z_{n,\,jK + k}
+
+    with :math:`K` = ``pieces``.  The affine map is :func:`linear_forward`
+    with ``out_features * pieces`` outputs, in torch's ``nn.Linear`` layout;
+    unit ``j``'s pieces are the **consecutive** rows ``j * pieces`` to
+    ``j * pieces + pieces - 1`` of ``weight``, so that ``z`` reshaped to
+    ``(N, out_features, pieces)`` has unit ``j``'s pieces in row ``[:, j]``,
+    as ``F.linear(x, W, b).view(N, out_features, pieces).max(-1)`` in torch
+    (:class:`lecturelib.torchkit.models.Maxout`).
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (N, in_features)
+        A batch of inputs, one per row.
+    weight : ndarray of float, shape (out_features * pieces, in_features)
+        All pieces' weights, unit by unit.
+    bias : ndarray of float, shape (out_features * pieces,), or None, default None
+        All pieces' biases; ``None`` for pieces without bias.
+    pieces : int
+        Number of affine pieces per unit, :math:`K \ge 1`; ``pieces=1`` is a
+        plain linear layer.
+
+    Returns
+    -------
+    out : ndarray of float, shape (N, out_features)
+    cache : MaxoutCache
+        The affine map's cache and the index of every unit's winning piece,
+        for :func:`maxout_backward`.
+
+    Notes
+    -----
+    With two pieces, maxout can represent ReLU (one piece 0), leaky ReLU
+    and the absolute value; it learns its activation.  Where pieces tie,
+    the first one wins, as ``np.argmax`` and torch's ``max(dim)`` choose.
+
+    References
+    ----------
+    Goodfellow, I. J., Warde-Farley, D., Mirza, M., Courville, A. and
+    Bengio, Y. (2013). Maxout networks. *ICML*.
+
+    Examples
+    --------
+    >>> x = np.array([[-2.0], [3.0]])
+    >>> weight = np.array([[0.0], [1.0]])  # one unit, pieces 0 and x: ReLU
+    >>> out, cache = maxout_forward(x, weight, np.zeros(2), pieces=2)
+    >>> out
+    array([[0.],
+           [3.]])
+    >>> cache.argmax
+    array([[0],
+           [1]])
+    """
+    pieces = check_int(pieces, "pieces", low=1)
+    weight = as_float_array(weight, "weight", ndim=2)
+    if weight.shape[0] == 0 or weight.shape[0] % pieces != 0:
+        raise ValueError(
+            f"weight must have out_features * pieces rows, a positive multiple of pieces={pieces}, "
+            f"got weight.shape={weight.shape}"
+        )
+    z, linear_cache = linear_forward(x, weight, bias)
+    z = z.reshape(z.shape[0], -1, pieces)  # (N, out_features, pieces)
+    argmax = z.argmax(axis=-1)
+    out = np.take_along_axis(z, argmax[..., None], axis=-1)[..., 0]
+    return out, MaxoutCache(linear_cache, argmax)
+
+
+def maxout_backward(
+    dout: np.ndarray, cache: MaxoutCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    r"""Backward pass of :func:`maxout_forward`.
+
+    The gradient of a maximum flows to the winning piece only:
+
+    .. math::
+
+        \frac{\partial L}{\partial z_{n,\,jK + k}} =
+            \begin{cases} \delta_{nj} & k = k^*_{nj} \\ 0 & \text{otherwise} \end{cases}
+
+    where :math:`\delta` = ``dout`` and :math:`k^*` is the cached argmax;
+    :func:`linear_backward` takes it from there.
+
+    Parameters
+    ----------
+    dout : ndarray of float, shape (N, out_features)
+        Upstream gradient, same shape as the forward's ``out``.
+    cache : MaxoutCache
+        The cache returned by :func:`maxout_forward`.
+
+    Returns
+    -------
+    dx : ndarray of float, shape (N, in_features)
+    dweight : ndarray of float, shape (out_features * pieces, in_features)
+    dbias : ndarray of float, shape (out_features * pieces,), or None
+        ``None`` when the forward had ``bias=None``.
+
+    Examples
+    --------
+    >>> x, weight = np.array([[-2.0], [3.0]]), np.array([[0.0], [1.0]])
+    >>> out, cache = maxout_forward(x, weight, np.zeros(2), pieces=2)
+    >>> dx, dweight, dbias = maxout_backward(np.ones_like(out), cache)
+    >>> dx.ravel(), dweight.ravel(), dbias
+    (array([0., 1.]), array([-2.,  3.]), array([1., 1.]))
+    """
+    if not isinstance(cache, MaxoutCache):
+        raise TypeError(
+            f"cache must be the MaxoutCache returned by maxout_forward, got {type(cache).__name__}"
+        )
+    n, out_features = cache.argmax.shape
+    dout = as_float_array(dout, "dout", ndim=2)
+    check_shape(dout, "dout", (n, out_features), meaning="(the shape of the forward output)")
+    pieces = cache.linear.weight.shape[0] // out_features
+    dz = np.zeros((n, out_features, pieces), dtype=dout.dtype)
+    np.put_along_axis(dz, cache.argmax[..., None], dout[..., None], axis=-1)
+    return linear_backward(dz.reshape(n, out_features * pieces), cache.linear)

@@ -1,15 +1,28 @@
-"""Tests for lecturelib.torchkit.hooks: the torch statistics equal the numpy ones."""
+"""Tests for lecturelib.torchkit.hooks: the torch statistics equal the numpy ones, and activation
+statistics recorded during training equal what a network built by hand must give."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
+from lecturelib.diagnostics import dead_fraction, saturated_fraction
 from lecturelib.diagnostics import layer_statistics as numpy_layer_statistics
 from lecturelib.mlp import MLP
-from lecturelib.torchkit.hooks import layer_statistics
+from lecturelib.torchkit.hooks import (
+    ActivationRecorder,
+    ActivationStatistics,
+    ActivationTrace,
+    activation_statistics,
+    hidden_activations,
+    layer_statistics,
+)
 from lecturelib.torchkit.models import mlp_to_torch
+from lecturelib.torchkit.training import train
+
+torch.set_num_threads(1)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
@@ -37,20 +50,6 @@ def test_layer_statistics_rejects_bad_input():
 
 # ---------------------------------------------------------------- activation statistics
 
-
-from torch import nn  # noqa: E402
-
-from lecturelib.diagnostics import dead_fraction, saturated_fraction  # noqa: E402
-from lecturelib.torchkit.hooks import (  # noqa: E402
-    ActivationRecorder,
-    ActivationStatistics,
-    ActivationTrace,
-    activation_statistics,
-    hidden_activations,
-)
-from lecturelib.torchkit.training import train  # noqa: E402
-
-torch.set_num_threads(1)
 
 # Inputs of a tiny network whose hidden activations are known by construction.
 X_KNOWN = np.array([[-1.0, 2.0], [1.0, 0.0], [2.0, -1.0], [-2.0, 1.0]])
@@ -218,6 +217,7 @@ def test_hooks_are_removed_after_an_error():
         ({"bins": ["a", "b"]}, TypeError, "^bins must be an array of real bin edges"),
         ({"saturation": (0.9, 0.1)}, ValueError, r"^saturation\[1\] must be > 0.9, got 0.1"),
         ({"saturation": (0.1,)}, ValueError, r"^saturation must be a pair \(low, high\)"),
+        ({"saturation": 0.97}, ValueError, r"^saturation must be a pair \(low, high\) of output bounds, got 0.97"),
         ({"saturation": ("a", 1.0)}, TypeError, r"^saturation\[0\] must be a real number"),
     ],
 )

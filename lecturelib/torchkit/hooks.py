@@ -178,7 +178,7 @@ def _saturation_bounds(activation: str, saturation: Any) -> tuple[float, float] 
     """``saturation`` checked, or the default bounds of ``activation`` (``None``: it does not saturate)."""
     if saturation is None:
         return SATURATION_BOUNDS.get(activation)
-    if isinstance(saturation, str) or len(saturation) != 2:
+    if isinstance(saturation, str) or not hasattr(saturation, "__len__") or len(saturation) != 2:
         raise ValueError(f"saturation must be a pair (low, high) of output bounds, got {saturation!r}")
     low = check_number(saturation[0], "saturation[0]")
     high = check_number(saturation[1], "saturation[1]", low=low, low_inclusive=False)
