@@ -219,6 +219,25 @@ def test_maxout_matches_torch(n, d_in, d_out, pieces, with_bias):
         assert dbias is None
 
 
+def test_maxout_matches_the_torch_module():
+    from lecturelib.torchkit.models import Maxout
+
+    x, weight, bias, dout = _maxout_data(6, 4, 3, 2, seed=2)
+    layer = Maxout(4, 3, pieces=2).double()
+    with torch.no_grad():
+        layer.linear.weight.copy_(torch.tensor(weight))
+        layer.linear.bias.copy_(torch.tensor(bias))
+    xt = torch.tensor(x, requires_grad=True)
+    outt = layer(xt)
+    outt.backward(torch.tensor(dout))
+    out, cache = maxout_forward(x, weight, bias, pieces=2)
+    dx, dweight, dbias = maxout_backward(dout, cache)
+    assert_allclose(out, outt.detach().numpy(), **TOL)
+    assert_allclose(dx, xt.grad.numpy(), **TOL)
+    assert_allclose(dweight, layer.linear.weight.grad.numpy(), **TOL)
+    assert_allclose(dbias, layer.linear.bias.grad.numpy(), **TOL)
+
+
 def test_maxout_ties_send_the_gradient_to_the_first_piece_as_torch():
     x, _, _, dout = _maxout_data(4, 3, 2, 3, seed=3)
     rng = np.random.default_rng(4)

@@ -13,7 +13,15 @@ from torch import nn
 import lecturelib.torchkit.models
 from lecturelib.activations import ACTIVATIONS
 from lecturelib.mlp import MLP
-from lecturelib.torchkit.models import TORCH_ACTIVATIONS, autograd_graph, mlp_to_torch, torch_mlp
+from lecturelib.torchkit.models import (
+    MLP_ACTIVATIONS,
+    TORCH_ACTIVATIONS,
+    Maxout,
+    autograd_graph,
+    init_linear_layers_,
+    mlp_to_torch,
+    torch_mlp,
+)
 
 SIZES = [[2, 3], [4, 8, 3], [5, 16, 16, 4], [3, 7, 6, 5, 2]]
 
@@ -123,14 +131,19 @@ def test_autograd_graph_of_a_deep_chain():
     "sizes, activation, error, match",
     [
         ([2, 3], "swish", ValueError, r"^activation must be one of \['sigmoid', 'tanh', 'relu', 'identity', "
-                                      r"'leaky_relu', 'elu', 'gelu', 'softplus'\], got 'swish'"),
+                                      r"'leaky_relu', 'elu', 'gelu', 'softplus', 'prelu', 'maxout'\], got 'swish'"),
+        ([2, 3, 2], "relu", ValueError, "^pieces applies only to activation='maxout', got activation='relu'"),
+        ([2, 3, 2], "maxout", ValueError, "^pieces must be >= 1, got 0"),
+        ([2, 3, 2], "maxout", TypeError, "^pieces must be an integer, got float 2.0"),
         ([2], "relu", ValueError, r"^sizes must be a sequence of at least 2 layer widths, got \[2\]"),
         ([], "relu", ValueError, "^sizes must be a sequence of at least 2"),
     ],
 )
 def test_torch_mlp_bad_inputs(sizes, activation, error, match):
+    pieces = {"pieces must be >= 1": 0, "pieces must be an integer": 2.0, "pieces applies": 2}
+    kwargs = {"pieces": v for k, v in pieces.items() if k in match}
     with pytest.raises(error, match=match):
-        torch_mlp(sizes, activation=activation)
+        torch_mlp(sizes, activation=activation, **kwargs)
 
 
 def test_mlp_to_torch_rejects_non_mlp():
@@ -196,3 +209,83 @@ def test_mlp_to_torch_leaves_torch_global_rng_untouched():
     torch.manual_seed(0)
     mlp_to_torch(MLP([4, 8, 2], rng=np.random.default_rng(0)))
     assert torch.equal(torch.rand(3), expected)
+
+
+
+# ------------------------------------------------------------ activations with parameters: PReLU and maxout
+
+
+def test_every_activation_but_identity_builds_trains_a_step_and_matches_the_registry():
+    assert set(MLP_ACTIVATIONS) == set(ACTIVATIONS) | {"prelu", "maxout"}
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((9, 5)))
+    y = torch.tensor([0, 1, 2] * 3)
+    for activation in sorted(set(MLP_ACTIVATIONS) - {"identity"}):
+        torch.manual_seed(0)
+        net = torch_mlp([5, 8, 6, 3], activation=activation).double()
+        logits = net(x)
+        assert logits.shape == (9, 3)
+        torch.nn.functional.cross_entropy(logits, y).backward()
+        for name, param in net.named_parameters():
+            assert param.grad is not None and torch.isfinite(param.grad).all(), (activation, name)
+            assert param.grad.abs().sum() > 0, (activation, name)
+        linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+        assert [m.in_features for m in linears] == [5, 8, 6], activation  # layer l's Linear is the l-th one
+
+
+def test_torch_mlp_prelu_has_one_slope_per_layer_at_torchs_init():
+    net = torch_mlp([4, 8, 6, 3], activation="prelu")
+    assert len(net) == 5
+    for l in range(3):
+        assert type(net[2 * l]) is nn.Linear
+    for i in (1, 3):
+        assert type(net[i]) is nn.PReLU and net[i].weight.shape == (1,) and net[i].weight.item() == 0.25
+    init_linear_layers_(net, "kaiming_normal", generator=torch.Generator().manual_seed(0))
+    assert net[1].weight.item() == 0.25  # the initializers touch nn.Linear only
+
+
+@pytest.mark.parametrize("pieces", [None, 1, 3])
+@pytest.mark.parametrize("sizes", SIZES)
+def test_torch_mlp_maxout_structure(sizes, pieces):
+    k = 2 if pieces is None else pieces
+    net = torch_mlp(sizes, activation="maxout", **({} if pieces is None else {"pieces": pieces}))
+    n_layers = len(sizes) - 1
+    assert isinstance(net, nn.Sequential) and len(net) == n_layers
+    for l in range(n_layers - 1):
+        assert type(net[l]) is Maxout and net[l].pieces == k
+        assert (net[l].in_features, net[l].out_features) == (sizes[l], sizes[l + 1])
+        assert net[l].linear.weight.shape == (sizes[l + 1] * k, sizes[l])  # the next layer reads sizes[l + 1]
+    assert type(net[-1]) is nn.Linear and (net[-1].in_features, net[-1].out_features) == (sizes[-2], sizes[-1])
+    assert net(torch.zeros(3, sizes[0])).shape == (3, sizes[-1])
+
+
+def test_maxout_module_matches_its_definition_and_ties_go_to_the_first_piece():
+    torch.manual_seed(1)
+    layer = Maxout(3, 4, pieces=3).double()
+    x = torch.randn(5, 3, dtype=torch.float64)
+    z = x @ layer.linear.weight.T + layer.linear.bias
+    want = torch.stack([z[:, 3 * j:3 * j + 3].max(dim=1).values for j in range(4)], dim=1)
+    torch.testing.assert_close(layer(x), want, rtol=1e-12, atol=1e-14)  # addmm vs matmul + add: rounding
+    with torch.no_grad():
+        layer.linear.weight.copy_(layer.linear.weight[::3].repeat_interleave(3, dim=0))  # all pieces equal
+        layer.linear.bias.zero_()
+    layer(x).sum().backward()
+    grad = layer.linear.weight.grad
+    assert grad[0::3].abs().sum() > 0 and grad[1::3].abs().sum() == 0 and grad[2::3].abs().sum() == 0
+
+
+def test_maxout_module_is_found_by_the_linear_initializers():
+    net = torch_mlp([6, 5, 4, 2], activation="maxout")
+    init_linear_layers_(net, "zeros")
+    assert all(p.abs().sum() == 0 for p in net.parameters())
+    assert "in_features=6, out_features=5, pieces=2" in repr(net[0])
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((0, 3), ValueError, "^in_features must be >= 1, got 0"),
+    ((3, 0), ValueError, "^out_features must be >= 1, got 0"),
+    ((3, 2, 0), ValueError, "^pieces must be >= 1, got 0"),
+    ((3, 2, 1.5), TypeError, "^pieces must be an integer, got float 1.5"),
+])
+def test_maxout_module_bad_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        Maxout(*args)

@@ -11,11 +11,12 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .._validation import check_option
+from .._validation import check_int, check_option
 from ..init import INITIALIZERS
 from ..mlp import MLP, _check_sizes
 
-__all__ = ["TORCH_ACTIVATIONS", "TORCH_INIT", "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
+__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "Maxout", "TORCH_INIT", "torch_mlp", "init_linear_layers_",
+           "mlp_to_torch", "autograd_graph"]
 
 #: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`,
 #: constructed without arguments: torch's defaults are the registry's
@@ -30,6 +31,59 @@ TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
     "gelu": nn.GELU,
     "softplus": nn.Softplus,
 }
+
+#: Every ``activation`` :func:`torch_mlp` accepts: the elementwise ones, and two
+#: with parameters of their own, ``"prelu"`` (``nn.PReLU``) and ``"maxout"`` (:class:`Maxout`).
+MLP_ACTIVATIONS: tuple[str, ...] = (*TORCH_ACTIVATIONS, "prelu", "maxout")
+
+
+class Maxout(nn.Module):
+    r"""Maxout layer: each of ``out_features`` units is the largest of ``pieces`` affine pieces.
+
+    The torch twin of :func:`lecturelib.layers.maxout_forward`, with the same
+    layout: ``self.linear`` is an ``nn.Linear(in_features, out_features * pieces)``
+    whose consecutive rows ``j * pieces`` to ``j * pieces + pieces - 1`` are
+    unit ``j``'s pieces.  Keeping the affine map an ``nn.Linear`` lets code
+    that looks for ``nn.Linear`` modules (:func:`init_linear_layers_`,
+    :func:`lecturelib.torchkit.hooks.layer_statistics`) find it.  The
+    gradient flows to the first maximal piece (``Tensor.max(dim)``), as in
+    the numpy version.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Input width and number of units, ``>= 1``.
+    pieces : int, default 2
+        Affine pieces per unit, ``>= 1``.
+    bias : bool, default True
+
+    References
+    ----------
+    Goodfellow, I. J., Warde-Farley, D., Mirza, M., Courville, A. and
+    Bengio, Y. (2013). Maxout networks. *ICML*.
+
+    Examples
+    --------
+    >>> layer = Maxout(3, 4, pieces=2)
+    >>> layer.linear
+    Linear(in_features=3, out_features=8, bias=True)
+    >>> layer(torch.zeros(5, 3)).shape
+    torch.Size([5, 4])
+    """
+
+    def __init__(self, in_features: int, out_features: int, pieces: int = 2, *, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features = check_int(in_features, "in_features", low=1)
+        self.out_features = check_int(out_features, "out_features", low=1)
+        self.pieces = check_int(pieces, "pieces", low=1)
+        self.linear = nn.Linear(self.in_features, self.out_features * self.pieces, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.linear(x)
+        return z.view(*z.shape[:-1], self.out_features, self.pieces).max(dim=-1).values
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, pieces={self.pieces}"
 
 
 def _linear_default_(weight: torch.Tensor, generator: torch.Generator | None) -> None:
@@ -97,18 +151,54 @@ def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Ge
     return net
 
 
-def torch_mlp(sizes: list[int], *, activation: str = "relu") -> nn.Sequential:
+def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None = None) -> nn.Sequential:
     """``nn.Sequential(Linear, act, Linear, act, ..., Linear)`` with torch's default init.
 
-    Linear layer ``l`` sits at index ``2 * l`` of the sequence.
+    Linear layer ``l`` sits at index ``2 * l`` of the sequence, except with
+    ``activation="maxout"``: there every hidden layer is one :class:`Maxout`
+    module, ``nn.Sequential(Maxout, ..., Maxout, Linear)``, and hidden layer
+    ``l``'s affine map is ``net[l].linear``, whose output has
+    ``sizes[l + 1] * pieces`` entries; the next layer reads the maxout
+    output, of width ``sizes[l + 1]``.  In every case layer ``l``'s
+    ``nn.Linear`` is the ``l``-th ``nn.Linear`` in ``net.modules()``.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Layer widths ``[n_0, n_1, ..., n_L]``, at least two.
+    activation : str, default "relu"
+        A name in :data:`MLP_ACTIVATIONS`: one of :data:`TORCH_ACTIVATIONS`,
+        ``"prelu"`` (an ``nn.PReLU()`` after each hidden layer, one slope per
+        layer starting at torch's 0.25) or ``"maxout"``.
+    pieces : int, optional
+        Affine pieces per maxout unit, ``>= 1``; default 2.  Only with
+        ``activation="maxout"``.
+
+    Examples
+    --------
+    >>> torch_mlp([4, 8, 3], activation="maxout")
+    Sequential(
+      (0): Maxout(
+        in_features=4, out_features=8, pieces=2
+        (linear): Linear(in_features=4, out_features=16, bias=True)
+      )
+      (1): Linear(in_features=8, out_features=3, bias=True)
+    )
     """
-    activation = check_option(activation, "activation", TORCH_ACTIVATIONS)
+    activation = check_option(activation, "activation", MLP_ACTIVATIONS)
+    if pieces is not None and activation != "maxout":
+        raise ValueError(f"pieces applies only to activation='maxout', got activation={activation!r}")
+    pieces = 2 if pieces is None else check_int(pieces, "pieces", low=1)
     sizes = _check_sizes(sizes)
     layers: list[nn.Module] = []
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out))
-        if l < len(sizes) - 2:
-            layers.append(TORCH_ACTIVATIONS[activation]())
+        if l == len(sizes) - 2:
+            layers.append(nn.Linear(n_in, n_out))
+        elif activation == "maxout":
+            layers.append(Maxout(n_in, n_out, pieces))
+        else:
+            layers.append(nn.Linear(n_in, n_out))
+            layers.append(nn.PReLU() if activation == "prelu" else TORCH_ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
 
