@@ -11,6 +11,7 @@ is to write it.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,11 +19,12 @@ import numpy as np
 
 from . import default_rng
 from ._validation import check_int, check_number
+from .activations import elu, elu_grad
 from .gradcheck import numerical_gradient
 from .losses import softmax
 
 __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
-           "check_sigmoid_factor"]
+           "check_sigmoid_factor", "check_elu"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -198,3 +200,143 @@ def check_sigmoid_factor(answer: Any) -> bool:
         0.31: "that is the measured value; the question asks for z = 0.",
     }
     return check_answer(answer, math.sqrt(2) / 4, name="factor", decimals=2, mistakes=mistakes)
+
+
+def _call_quietly(student_fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, str | None, str | None]:
+    """:func:`_call` that also records the first floating-point warning (overflow, invalid, ...).
+
+    Returns ``(result, reason it failed or None, warning message or None)``.
+    NumPy's error state is set to *warn* for the call, so that a notebook
+    that set ``np.seterr(all="raise")`` sees the same verdict.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+            result, failed = _call(student_fn, *args, **kwargs)
+    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    return result, failed, (str(runtime[0].message) if runtime else None)
+
+
+def _first_mismatch(got: np.ndarray, want: np.ndarray, x: np.ndarray, where: np.ndarray) -> str | None:
+    """``"at x = ...: expected ..., got ..."`` for the first entry in ``where`` that differs, else None."""
+    bad = where & ~np.isclose(got, want, rtol=1e-6, atol=1e-12)
+    if not bad.any():
+        return None
+    i = np.flatnonzero(bad)[0]
+    return f"at x = {x.flat[i]:g}: expected {want.flat[i]:.6g}, got {got.flat[i]:.6g}"
+
+
+def check_elu(student_fn: Callable, student_grad: Callable, *, alpha: float = 1.0, seed: int = 0) -> bool:
+    r"""Check a student's ``elu(x, alpha=...)`` and ``elu_grad(x, alpha=...)``.
+
+    The exercise: implement the exponential linear unit and its derivative,
+
+    .. math::
+
+        \operatorname{elu}(x) = \begin{cases} x & x > 0 \\ \alpha (e^x - 1) & x \le 0 \end{cases},
+        \qquad
+        \operatorname{elu}'(x) = \begin{cases} 1 & x > 0 \\ \alpha e^x & x \le 0 \end{cases},
+
+    elementwise on arrays of any shape.  Both functions are called on a
+    seeded ``(4, 8)`` batch of random inputs plus 0, tiny and moderate
+    values and :math:`\pm 1000`, with ``alpha`` and with two other values
+    (0.5 and 2), and compared with :func:`lecturelib.activations.elu` and
+    :func:`~lecturelib.activations.elu_grad` (themselves tested against
+    torch) to a relative 1e-6, loose enough for :math:`e^x - 1` in place of
+    ``expm1``.  The answer must also be free of overflow warnings: a
+    ``np.where`` evaluates ``exp(1000)`` in the branch it discards, and the
+    checker says so.  At exactly :math:`x = 0`, where ELU has a kink unless
+    :math:`\alpha = 1`, either one-sided derivative (:math:`\alpha`, torch's
+    choice, or 1) is accepted.  Each plausible slip gets a hint: ``alpha``
+    ignored, ``alpha`` on the positive side, ReLU's derivative on the
+    negative side, a wrong shape, NaN or inf.
+
+    Parameters
+    ----------
+    student_fn, student_grad : callable
+        ``student_fn(x, alpha=alpha)`` and ``student_grad(x, alpha=alpha)``,
+        ``x`` a float64 array; each returns an array of the shape of ``x``.
+        They get copies of the inputs.
+    alpha : float, default 1.0
+        The exercise's :math:`\alpha`; checked together with 0.5 and 2.
+    seed : int, default 0
+        Seed of the random inputs, ``>= 0``.
+
+    Returns
+    -------
+    bool
+        Whether both functions are right; a verdict is printed either way.
+
+    Examples
+    --------
+    >>> from lecturelib.activations import elu, elu_grad
+    >>> check_elu(elu, elu_grad)
+    Correct! elu and elu_grad match for alpha in (1.0, 0.5, 2.0) on 4x8 random inputs, 0 and +-1000, without overflow.
+    True
+    """
+    alpha = check_number(alpha, "alpha")
+    seed = check_int(seed, "seed", low=0)
+    x = 3.0 * default_rng(seed).standard_normal((4, 8))
+    x.flat[:10] = [0.0, -1000.0, 1000.0, -50.0, 50.0, -1e-8, 1e-8, -1.5, 1.5, -0.2]
+    alphas = tuple(dict.fromkeys([alpha, 0.5, 2.0]))
+    positive, negative, zero = x > 0, x < 0, x == 0
+    stable_hint = ("exp(1000) overflows. np.where(x > 0, x, alpha * (np.exp(x) - 1)) evaluates both branches "
+                   "on the whole array before it chooses: exponentiate only the negative part, "
+                   "e.g. np.exp(np.minimum(x, 0)).")
+    for name, student, reference in (("elu", student_fn, elu), ("elu_grad", student_grad, elu_grad)):
+        for a in alphas:
+            got, failed, warned = _call_quietly(student, x.copy(), alpha=a)
+            if failed:
+                hint = f" {stable_hint}" if "OverflowError" in failed else ""
+                return _verdict(False, f"{name}: {failed}{hint}")
+            try:
+                got = np.asarray(got, dtype=float)
+            except (TypeError, ValueError):
+                return _verdict(False, f"{name} must return an array of numbers, got {type(got).__name__}.")
+            if got.shape != x.shape:
+                return _verdict(False, f"{name} must return an array of the shape of x, {x.shape}, got {got.shape}.")
+            if warned:
+                return _verdict(False, f"{name} warned ({warned}) for inputs up to |x| = 1000: {stable_hint}")
+            if not np.all(np.isfinite(got)):
+                i = np.flatnonzero(~np.isfinite(got))[0]
+                return _verdict(False, f"{name} returned {got.flat[i]} at x = {x.flat[i]:g}; it is finite everywhere.")
+            want = reference(x, alpha=a)
+            if name == "elu_grad":
+                want = np.where(zero & np.isclose(got, 1.0), 1.0, want)  # either one-sided derivative at the kink
+            if np.allclose(got, want, rtol=1e-6, atol=1e-12):
+                continue
+            return _verdict(False, _elu_hint(name, got, want, x, a, positive, negative))
+    return _verdict(True, f"elu and elu_grad match for alpha in {alphas} on 4x8 random inputs, 0 and +-1000, "
+                          "without overflow.")
+
+
+def _elu_hint(name: str, got: np.ndarray, want: np.ndarray, x: np.ndarray, a: float,
+              positive: np.ndarray, negative: np.ndarray) -> str:
+    """The hint for a wrong ``elu`` or ``elu_grad`` with ``alpha=a``: which slip it looks like."""
+
+    def near(u: Any, v: Any, where: np.ndarray) -> bool:
+        return bool(np.allclose(np.broadcast_to(u, x.shape)[where], np.broadcast_to(v, x.shape)[where],
+                                rtol=1e-6, atol=1e-12))
+
+    if name == "elu":
+        if a != 1.0 and near(got, elu(x, alpha=1.0), negative):
+            return f"elu ignores alpha (alpha={a} gave alpha=1's values): for x <= 0 it is alpha * (exp(x) - 1)."
+        if a != 1.0 and near(got, a * x, positive):
+            return "elu multiplies the positive side by alpha: for x > 0 ELU is x itself."
+        side, mismatch = "x > 0", _first_mismatch(got, want, x, positive)
+        if mismatch is None:
+            side, mismatch = "x <= 0", _first_mismatch(got, want, x, ~positive)
+        return f"elu(x, alpha={a}) is wrong for {side}, {mismatch}."
+    if near(got, 0.0, negative):
+        return "elu_grad is 0 for x < 0, ReLU's derivative: ELU's slope there is alpha * exp(x)."
+    if a != 1.0 and near(got, elu_grad(x, alpha=1.0), negative):
+        return f"elu_grad ignores alpha (alpha={a} gave alpha=1's values): for x < 0 it is alpha * exp(x)."
+    if near(got, elu(x, alpha=a), negative):
+        return "elu_grad returns elu(x) for x < 0; the derivative of alpha * (exp(x) - 1) is alpha * exp(x)."
+    mismatch = _first_mismatch(got, want, x, positive)
+    if mismatch is not None:
+        return f"elu_grad(x, alpha={a}) is wrong for x > 0, {mismatch}: the slope there is 1."
+    mismatch = _first_mismatch(got, want, x, negative)
+    if mismatch is not None:
+        return f"elu_grad(x, alpha={a}) is wrong for x < 0, {mismatch}."
+    return f"elu_grad(x, alpha={a}) is wrong at x = 0: expected alpha = {a} (torch's choice) or 1."

@@ -174,3 +174,138 @@ def test_sigmoid_factor_hints_at_the_slip(answer, hint, capsys):
 
     assert check_sigmoid_factor(answer) is False
     assert hint in _verdict(capsys)
+
+
+
+# ------------------------------------------------------------ ELU and its gradient
+
+
+def elu_plain(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1))  # exp(x) - 1, not expm1: still right
+
+
+def elu_grad_plain(x, alpha=1.0):
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)))
+
+
+def elu_masked(x, alpha=1.0):
+    out = x.copy()
+    out[x <= 0] = alpha * np.expm1(x[x <= 0])
+    return out
+
+
+def elu_grad_from_output(x, alpha=1.0):
+    return np.where(x > 0, 1.0, elu_plain(x, alpha) + alpha)  # torch's form of the same derivative
+
+
+def elu_grad_one_at_zero(x, alpha=1.0):
+    return np.where(x >= 0, 1.0, alpha * np.exp(np.minimum(x, 0)))  # the right-hand derivative at the kink
+
+
+@pytest.mark.parametrize("fn, grad", [
+    (elu_plain, elu_grad_plain), (elu_masked, elu_grad_from_output), (elu_plain, elu_grad_one_at_zero),
+])
+@pytest.mark.parametrize("alpha", [1.0, 0.7])
+def test_elu_accepts_right_answers(fn, grad, alpha, capsys):
+    from lecturelib.exercises import check_elu
+
+    assert check_elu(fn, grad, alpha=alpha) is True
+    assert _verdict(capsys).startswith("Correct!")
+
+
+def test_elu_accepts_the_library_and_other_seeds(capsys):
+    from lecturelib.activations import elu, elu_grad
+    from lecturelib.exercises import check_elu
+
+    for seed in (0, 1, 7):
+        assert check_elu(elu, elu_grad, seed=seed) is True
+
+
+def _unfinished(x, alpha=1.0):
+    raise NotImplementedError
+
+
+WRONG_ELU = [
+    # (student elu, student elu_grad, words the verdict must contain)
+    (lambda x, alpha=1.0: np.where(x > 0, x, alpha * (np.exp(x) - 1)), elu_grad_plain,
+     "elu warned (overflow encountered in exp)"),
+    (lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.expm1(x)), elu_grad_plain, "np.exp(np.minimum(x, 0))"),
+    (elu_plain, lambda x, alpha=1.0: np.where(x > 0, 1.0, alpha * np.exp(x)), "elu_grad warned"),
+    (lambda x, alpha=1.0: np.where(x > 0, x, np.exp(np.minimum(x, 0)) - 1), elu_grad_plain, "elu ignores alpha"),
+    (lambda x, alpha=1.0: np.where(x > 0, alpha * x, alpha * np.expm1(np.minimum(x, 0))), elu_grad_plain,
+     "multiplies the positive side by alpha"),
+    (lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0))), elu_grad_plain,
+     "wrong for x <= 0, at x = 0: expected 0, got 1"),
+    (elu_plain, lambda x, alpha=1.0: (x > 0).astype(float), "ReLU's derivative"),
+    (elu_plain, lambda x, alpha=1.0: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))), "elu_grad ignores alpha"),
+    (elu_plain, lambda x, alpha=1.0: np.where(x > 0, 1.0, elu_plain(x, alpha)), "returns elu(x) for x < 0"),
+    (elu_plain, lambda x, alpha=1.0: np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0))),
+     "wrong for x > 0, at x = 1000: expected 1, got 1000: the slope there is 1"),
+    (elu_plain, lambda x, alpha=1.0: np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0)) * (1 + 1e-3 * x)),
+     "wrong for x < 0, at x = -1.5: expected 0.22313"),
+    (elu_plain, lambda x, alpha=1.0: np.where(x > 0, 1.0, np.where(x == 0, 0.0, alpha * np.exp(np.minimum(x, 0)))),
+     "wrong at x = 0: expected alpha = 1.0 (torch's choice) or 1"),
+    (lambda x, alpha=1.0: elu_plain(x, alpha)[0], elu_grad_plain, "elu must return an array of the shape of x, (4, 8)"),
+    (lambda x, alpha=1.0: elu_plain(x, alpha) * np.nan, elu_grad_plain, "elu returned nan at x = 0; it is finite everywhere"),
+    (lambda x, alpha=1.0: "elu", elu_grad_plain, "elu must return an array of numbers, got str"),
+    (_unfinished, elu_grad_plain, "elu: the function still raises NotImplementedError"),
+    (elu_plain, _unfinished, "elu_grad: the function still raises NotImplementedError"),
+    (lambda x: elu_plain(x), elu_grad_plain, "elu: the function raised TypeError"),  # no alpha keyword
+]
+
+
+@pytest.mark.parametrize("fn, grad, words", WRONG_ELU)
+def test_elu_rejects_wrong_answers_with_a_hint(fn, grad, words, capsys):
+    from lecturelib.exercises import check_elu
+
+    assert check_elu(fn, grad) is False
+    assert words in _verdict(capsys)
+
+
+def test_elu_hints_at_overflow_raised_by_math_exp(capsys):
+    import math
+
+    from lecturelib.exercises import check_elu
+
+    def loop(x, alpha=1.0):
+        return np.array([alpha * (math.exp(v) - 1) if v <= 0 else v for v in x.ravel()]).reshape(x.shape)
+
+    def loop_grad(x, alpha=1.0):
+        return np.array([alpha * math.exp(v) for v in x.ravel()]).reshape(x.shape)
+
+    assert check_elu(loop, elu_grad_plain) is True  # math.exp only where it is needed: fine
+    capsys.readouterr()
+    assert check_elu(loop, loop_grad) is False
+    verdict = _verdict(capsys)
+    assert "raised OverflowError" in verdict and "exponentiate only the negative part" in verdict
+
+
+def test_elu_verdict_is_the_same_when_numpy_raises_on_overflow(capsys):
+    from lecturelib.exercises import check_elu
+
+    def overflowing(x, alpha=1.0):
+        return np.where(x > 0, x, alpha * (np.exp(x) - 1))
+
+    with np.errstate(all="raise"):
+        assert check_elu(overflowing, elu_grad_plain) is False
+    assert "overflow encountered in exp" in _verdict(capsys)
+
+
+def test_elu_does_not_let_the_student_change_its_inputs(capsys):
+    from lecturelib.exercises import check_elu
+
+    def zeroes_its_input(x, alpha=1.0):
+        out = elu_plain(x, alpha)
+        x[...] = 0.0
+        return out
+
+    assert check_elu(zeroes_its_input, elu_grad_plain) is True
+
+
+def test_elu_bad_arguments():
+    from lecturelib.exercises import check_elu
+
+    with pytest.raises(ValueError, match="^seed must be >= 0, got -1"):
+        check_elu(elu_plain, elu_grad_plain, seed=-1)
+    with pytest.raises(TypeError, match="^alpha must be a real number, got str"):
+        check_elu(elu_plain, elu_grad_plain, alpha="1")
