@@ -201,7 +201,7 @@ def test_sigmoid_gradients_vanish_toward_the_input_relu_do_not(digits, seed, of)
         (dict(width=0), ValueError, "^width must be >= 1, got 0"),
         (dict(n_classes=0), ValueError, "^n_classes must be >= 1"),
         (dict(n_classes=2), ValueError, "class indices in \\[0, 1\\]"),  # y holds 0..2
-        (dict(activation="gelu"), ValueError, "^activation must be one of"),
+        (dict(activation="swish"), ValueError, "^activation must be one of"),
         (dict(weight_init="glorot"), ValueError, "^weight_init must be one of"),
         (dict(rng=0), TypeError, "^rng must be a numpy.random.Generator"),
         (dict(of="bias"), ValueError, "^of must be one of \\['delta', 'weight'\\], got 'bias'"),

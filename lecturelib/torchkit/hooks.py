@@ -32,7 +32,7 @@ from torch import nn
 from .._validation import check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
 from ..diagnostics import MAX_DERIVATIVE, SATURATION_BOUNDS, LayerStatistics
-from .models import TORCH_ACTIVATIONS
+from .models import MLP_ACTIVATIONS
 from .training import _mode, _model_dtype_device
 
 __all__ = [
@@ -142,14 +142,9 @@ def layer_statistics(
 # ---------------------------------------------------------------- activations of the hidden layers
 
 
-#: Hidden layers with parameters that :func:`~lecturelib.torchkit.models.torch_mlp`
-#: builds but the registries of elementwise activations do not list.
-_LAYER_ACTIVATIONS = ("prelu", "maxout")
-
-
 def _activation_names() -> list[str]:
-    """Every name a hidden layer of the book's networks can have, read from the registries at call time."""
-    return sorted(set(ACTIVATIONS) | set(TORCH_ACTIVATIONS) | set(_LAYER_ACTIVATIONS))
+    """Every name a hidden layer of the book's networks can have (:data:`~lecturelib.torchkit.models.MLP_ACTIVATIONS`)."""
+    return sorted(set(ACTIVATIONS) | set(MLP_ACTIVATIONS))
 
 
 def _as_batch(x: Any, name: str = "x") -> torch.Tensor:
