@@ -24,7 +24,7 @@ from .gradcheck import numerical_gradient
 from .losses import softmax
 
 __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
-           "check_sigmoid_factor", "check_elu"]
+           "check_sigmoid_factor", "check_elu", "check_gelu_minimum"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -340,3 +340,29 @@ def _elu_hint(name: str, got: np.ndarray, want: np.ndarray, x: np.ndarray, a: fl
     if mismatch is not None:
         return f"elu_grad(x, alpha={a}) is wrong for x < 0, {mismatch}."
     return f"elu_grad(x, alpha={a}) is wrong at x = 0: expected alpha = {a} (torch's choice) or 1."
+
+
+def _gelu_minimum() -> tuple[float, float]:
+    """``(min_z z Phi(z), argmin)`` by Newton's method on ``Phi(z) + z phi(z) = 0`` from ``z = -0.75``."""
+    z = -0.75
+    for _ in range(50):
+        phi = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+        big_phi = 0.5 * (1 + math.erf(z / math.sqrt(2)))
+        g, dg = big_phi + z * phi, phi * (2 - z * z)  # d/dz [Phi + z phi] = phi + phi - z^2 phi
+        z -= g / dg
+    return z * 0.5 * (1 + math.erf(z / math.sqrt(2))), z
+
+
+def check_gelu_minimum(answer: Any) -> bool:
+    r"""Check the smallest value of GELU, :math:`\min_z z\,\Phi(z)`, asked to three decimals.
+
+    The value is computed here (Newton's method on the condition
+    :math:`\Phi(z) + z\varphi(z) = 0`) so that the exercise cell does not
+    show it; two plausible slips get a hint.
+    """
+    value, where = _gelu_minimum()
+    mistakes = {
+        where: "that is where the minimum is; the question asks for GELU's value there.",
+        -value: "GELU is negative at its minimum.",
+    }
+    return check_answer(answer, value, name="gelu_min", decimals=3, mistakes=mistakes)

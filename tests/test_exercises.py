@@ -309,3 +309,20 @@ def test_elu_bad_arguments():
         check_elu(elu_plain, elu_grad_plain, seed=-1)
     with pytest.raises(TypeError, match="^alpha must be a real number, got str"):
         check_elu(elu_plain, elu_grad_plain, alpha="1")
+
+
+def test_check_gelu_minimum_accepts_the_value_to_three_decimals_and_rejects_slips(capsys):
+    from lecturelib.exercises import check_gelu_minimum
+
+    # independently: a fine grid of z * Phi(z) with Phi from the error function
+    import math
+    z = np.linspace(-2.0, 0.0, 200_001)
+    values = z * 0.5 * (1 + np.array([math.erf(t / math.sqrt(2)) for t in z]))
+    minimum = values.min()
+    assert abs(minimum - (-0.16997)) < 1e-5
+    assert check_gelu_minimum(round(minimum, 3)) is True
+    assert check_gelu_minimum(-0.1700) is True
+    assert check_gelu_minimum(-0.171) is False
+    assert check_gelu_minimum(-0.752) is False and "where the minimum is" in capsys.readouterr().out
+    assert check_gelu_minimum(0.170) is False and "negative" in capsys.readouterr().out
+    assert check_gelu_minimum(None) is False and "set gelu_min" in capsys.readouterr().out
