@@ -148,9 +148,8 @@ def train_mlp(
             for m in linears[:-1]:
                 m.bias.fill_(bias_init)
     opt = OPTIMIZERS[optimizer](net.parameters(), lr, momentum)
-    extra = {} if callback is None else {"callback": callback}
     history = train(net, x, y, optimizer=opt, epochs=epochs, batch_size=batch_size, x_val=x_val, y_val=y_val,
-                    seed=seed, **extra)
+                    seed=seed, callback=callback)
     return TrainedMLP(net, history)
 
 

@@ -31,7 +31,7 @@ from torch import nn
 
 from .._validation import check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
-from ..diagnostics import MAX_DERIVATIVE, SATURATION_BOUNDS, LayerStatistics
+from ..diagnostics import MAX_DERIVATIVE, SATURATION_BOUNDS, LayerStatistics, dead_fraction
 from .models import MLP_ACTIVATIONS
 from .training import _mode, _model_dtype_device
 
@@ -276,7 +276,7 @@ def _summarise(hidden: list[np.ndarray], bin_edges: np.ndarray,
         mean=np.array([a.mean() for a in hidden]),
         std=np.array([a.std() for a in hidden]),
         frac_saturated=np.array([np.mean((a < low) | (a > high)) for a in hidden]),
-        frac_dead=np.array([np.mean(np.all(a == 0.0, axis=0)) for a in hidden]),
+        frac_dead=np.array([dead_fraction(a) for a in hidden]),
         histograms=np.array([np.histogram(a, bins=bin_edges)[0] for a in clipped], dtype=np.int64),
         bin_edges=bin_edges,
     )
