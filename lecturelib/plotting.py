@@ -500,8 +500,9 @@ def plot_histograms_by_layer(
     for ax, l in zip(axes, layers):
         for s, label in enumerate(labels):
             style = _style(s)
+            # each later series drawn thinner and on top, so an earlier one that it covers still shows
             ax.stairs(fractions[s, l - 1], bin_edges, color=style["color"], linestyle=style["linestyle"],
-                      linewidth=1.6, label=label, zorder=2 + s)
+                      linewidth=max(3.0 - 0.8 * s, 1.2), label=label, zorder=2 + s)
         ax.set(title=f"layer {l}", xlabel=xlabel, xlim=(bin_edges[0], bin_edges[-1]))
         if logy:
             ax.set_yscale("log")

@@ -15,6 +15,7 @@ from lecturelib.torchkit.hooks import (
     ActivationRecorder,
     ActivationStatistics,
     ActivationTrace,
+    activation_bins,
     activation_statistics,
     hidden_activations,
     layer_statistics,
@@ -360,3 +361,31 @@ def test_recorder_rejects_bad_arguments(kwargs, error, match):
     args = {"x": X_KNOWN, "activation": "relu", "bins": EDGES, **kwargs}
     with pytest.raises(error, match=match):
         ActivationRecorder(args.pop("x"), **args)
+
+
+@pytest.mark.parametrize("activation, low, high", [
+    ("sigmoid", 0.0, 1.0), ("tanh", -1.0, 1.0), ("identity", -6.0, 6.0),
+    ("relu", -1.0, 6.0), ("elu", -1.0, 6.0), ("gelu", -1.0, 6.0), ("maxout", -1.0, 6.0),
+])
+def test_activation_bins_cover_the_output_range(activation, low, high):
+    edges = activation_bins(activation, high=6.0, n_bins=12)
+    assert edges.shape == (13,) and edges[0] == low and edges[-1] == high
+    np.testing.assert_allclose(np.diff(edges), (high - low) / 12)
+
+
+def test_activation_bins_put_saturated_tanh_values_in_the_end_bins():
+    # |tanh| > 0.97 falls in the outer bins of width 0.04 and nowhere else
+    edges = activation_bins("tanh", high=2.0)
+    counts, _ = np.histogram(np.tanh(np.array([-3.0, -0.5, 0.5, 3.0])), edges)
+    assert counts[0] == counts[-1] == 1 and counts.sum() == 4
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"activation": "swish", "high": 5.0}, ValueError, "^activation must be one of"),
+    ({"activation": "relu", "high": 1.0}, ValueError, "^high must be"),
+    ({"activation": "relu", "high": 5.0, "n_bins": 0}, ValueError, "^n_bins must be"),
+    ({"activation": "relu", "high": 5.0, "n_bins": 2.5}, TypeError, "^n_bins must be"),
+])
+def test_activation_bins_reject_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        activation_bins(**kwargs)

@@ -18,6 +18,7 @@ from lecturelib.torchkit.models import (
     TORCH_ACTIVATIONS,
     Maxout,
     autograd_graph,
+    init_for,
     init_linear_layers_,
     mlp_to_torch,
     torch_mlp,
@@ -289,3 +290,20 @@ def test_maxout_module_is_found_by_the_linear_initializers():
 def test_maxout_module_bad_arguments(args, error, match):
     with pytest.raises(error, match=match):
         Maxout(*args)
+
+
+@pytest.mark.parametrize("activation, want", [
+    ("sigmoid", "xavier_normal"), ("tanh", "xavier_normal"), ("identity", "xavier_normal"),
+    ("relu", "kaiming_normal"), ("leaky_relu", "kaiming_normal"), ("prelu", "kaiming_normal"),
+    ("elu", "kaiming_normal"), ("gelu", "kaiming_normal"), ("softplus", "kaiming_normal"),
+    ("maxout", "kaiming_normal"),
+])
+def test_init_for_pairs_xavier_with_saturating_and_he_with_relu_like(activation, want):
+    # written out by hand, one row per activation torch_mlp builds
+    assert init_for(activation) == want
+
+
+def test_init_for_covers_every_mlp_activation_and_rejects_others():
+    assert {init_for(a) for a in MLP_ACTIVATIONS} == {"xavier_normal", "kaiming_normal"}
+    with pytest.raises(ValueError, match="^activation must be one of .*got 'swish'"):
+        init_for("swish")

@@ -69,6 +69,15 @@ def test_snapshots_equal_a_run_of_train_mlp_with_a_recorder(data):
     assert run.history.metrics == want.history.metrics
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_snapshots_default_to_the_initializer_suited_to_the_activation(data, activation):
+    x, y = data
+    want = {"tanh": "xavier_normal", "relu": "kaiming_normal"}[activation]
+    default = activation_snapshots(x, y, activation=activation, **SMALL)
+    named = activation_snapshots(x, y, activation=activation, weight_init=want, **SMALL)
+    np.testing.assert_array_equal(default.trace.histograms, named.trace.histograms)
+
+
 def test_snapshots_are_deterministic_and_leave_the_global_generator_alone(data):
     x, y = data
     state = torch.get_rng_state()

@@ -40,6 +40,7 @@ __all__ = [
     "hidden_activations",
     "ActivationStatistics",
     "activation_statistics",
+    "activation_bins",
     "ActivationTrace",
     "ActivationRecorder",
 ]
@@ -155,6 +156,48 @@ def _as_batch(x: Any, name: str = "x") -> torch.Tensor:
     if x.ndim < 2 or x.shape[0] == 0:
         raise ValueError(f"{name} must have shape (N, ...) with N >= 1 examples, got shape {tuple(x.shape)}")
     return x
+
+
+#: The range of the outputs of the activations that have one.
+_OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def activation_bins(activation: str, *, high: float, n_bins: int = 50) -> np.ndarray:
+    """Histogram edges that cover the range of an activation's outputs, for :class:`ActivationRecorder`.
+
+    ``(0, 1)`` for the sigmoid and ``(-1, 1)`` for tanh, so that the values
+    piling up at the saturated ends get bins of their own; ``(-high, high)``
+    for the identity; ``(-1, high)`` for the ReLU family, whose negative
+    outputs are small (ELU's are above -1, GELU's above -0.17) and whose
+    positive ones are unbounded.  Values outside the edges land in the end
+    bins, so choose ``high`` above the largest activation expected.
+
+    Parameters
+    ----------
+    activation : str
+        A name in :data:`~lecturelib.torchkit.models.MLP_ACTIVATIONS`.
+    high : float
+        Upper edge for the activations without an upper bound, ``> 1``.
+    n_bins : int, default 50
+
+    Returns
+    -------
+    ndarray, shape (n_bins + 1,)
+        Evenly spaced, increasing edges.
+
+    Examples
+    --------
+    >>> activation_bins("tanh", high=5.0, n_bins=4)
+    array([-1. , -0.5,  0. ,  0.5,  1. ])
+    >>> activation_bins("relu", high=5.0, n_bins=3)
+    array([-1.,  1.,  3.,  5.])
+    """
+    activation = check_option(activation, "activation", MLP_ACTIVATIONS)
+    high = check_number(high, "high", low=1.0, low_inclusive=False)
+    n_bins = check_int(n_bins, "n_bins", low=1)
+    low = -high if activation == "identity" else -1.0
+    low, high = _OUTPUT_RANGES.get(activation, (low, high))
+    return np.linspace(low, high, n_bins + 1)
 
 
 def _check_bins(bins: Any) -> np.ndarray:

@@ -15,7 +15,7 @@ from .._validation import check_int, check_option
 from ..init import INITIALIZERS
 from ..mlp import MLP, _check_sizes
 
-__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "Maxout", "TORCH_INIT", "torch_mlp", "init_linear_layers_",
+__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "init_for", "Maxout", "TORCH_INIT", "torch_mlp", "init_linear_layers_",
            "mlp_to_torch", "autograd_graph"]
 
 #: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`,
@@ -35,6 +35,38 @@ TORCH_ACTIVATIONS: dict[str, type[nn.Module]] = {
 #: Every ``activation`` :func:`torch_mlp` accepts: the elementwise ones, and two
 #: with parameters of their own, ``"prelu"`` (``nn.PReLU``) and ``"maxout"`` (:class:`Maxout`).
 MLP_ACTIVATIONS: tuple[str, ...] = (*TORCH_ACTIVATIONS, "prelu", "maxout")
+
+#: Activations symmetric around zero with slope 1 there, for which Xavier's
+#: variance argument holds (Chapter 2); every other one is ReLU-like and gets He's.
+_XAVIER_ACTIVATIONS = ("sigmoid", "tanh", "identity")
+
+
+def init_for(activation: str) -> str:
+    """The weight initializer this book pairs with a hidden activation: Xavier's or He's.
+
+    ``"xavier_normal"`` for the sigmoid, tanh and the identity, whose
+    derivative is largest at zero and which Glorot and Bengio's argument
+    covers; ``"kaiming_normal"`` for the ReLU family (ReLU, leaky ReLU, PReLU,
+    ELU, GELU, softplus, maxout), which pass about half of a symmetric
+    input's variance and need He's factor of 2 (Chapter 2).
+
+    Parameters
+    ----------
+    activation : str
+        A name in :data:`MLP_ACTIVATIONS`.
+
+    Returns
+    -------
+    str
+        A name of :data:`lecturelib.init.INITIALIZERS`.
+
+    Examples
+    --------
+    >>> init_for("tanh"), init_for("gelu")
+    ('xavier_normal', 'kaiming_normal')
+    """
+    activation = check_option(activation, "activation", MLP_ACTIVATIONS)
+    return "xavier_normal" if activation in _XAVIER_ACTIVATIONS else "kaiming_normal"
 
 
 class Maxout(nn.Module):

@@ -24,7 +24,7 @@ from ..init import INITIALIZERS
 from ..plotting import _choose_layers, plot_functions, plot_histograms_by_layer
 from .experiments import train_mlp
 from .hooks import ActivationRecorder, ActivationTrace, _check_bins
-from .models import TORCH_ACTIVATIONS
+from .models import TORCH_ACTIVATIONS, init_for
 
 __all__ = ["ActivationRun", "activation_snapshots", "explorer_activations", "activation_explorer"]
 
@@ -63,7 +63,7 @@ def activation_snapshots(
     epochs: int = 1,
     batch_size: int = 32,
     lr: float = 0.1,
-    weight_init: str = "kaiming_normal",
+    weight_init: str | None = None,
     bins: np.ndarray | None = None,
     every: int | None = None,
     x_eval: np.ndarray | None = None,
@@ -73,7 +73,8 @@ def activation_snapshots(
 
     The network is ``torch_mlp([n_0] + [width] * depth + [n_classes])`` with
     ``activation`` after every hidden layer, its ``nn.Linear`` weights drawn by
-    ``weight_init`` (He's ``"kaiming_normal"`` by default) from a generator
+    ``weight_init`` (by default the one suited to the activation,
+    :func:`~lecturelib.torchkit.models.init_for`) from a generator
     seeded with ``seed``, biases zero, trained by
     :func:`~lecturelib.torchkit.experiments.train_mlp` (the book's one loop)
     with plain SGD.  An :class:`~lecturelib.torchkit.hooks.ActivationRecorder`
@@ -99,8 +100,10 @@ def activation_snapshots(
     batch_size : int, default 32
     lr : float, default 0.1
         SGD's learning rate, ``> 0``.
-    weight_init : str, default "kaiming_normal"
-        A name of :data:`lecturelib.init.INITIALIZERS`.
+    weight_init : str, optional
+        A name of :data:`lecturelib.init.INITIALIZERS`; default
+        ``init_for(activation)``: Xavier's for sigmoid and tanh, He's for the
+        ReLU family.
     bins : array_like, shape (n_bins + 1,), optional
         Histogram edges; default ``np.linspace(-3, 3, 61)``, bins 0.1 wide,
         the same for every activation so that histograms compare.
@@ -136,6 +139,7 @@ def activation_snapshots(
     if x_eval.shape[1] != x.shape[1]:
         raise ValueError(f"x_eval must have {x.shape[1]} features like x, got shape {x_eval.shape}")
     bins = np.linspace(-3.0, 3.0, 61) if bins is None else bins
+    weight_init = init_for(activation) if weight_init is None else weight_init
     recorder = ActivationRecorder(x_eval, activation=activation, bins=bins, every=every)
     with torch.random.fork_rng(devices=[]):  # building the modules draws from torch's global generator
         trained = train_mlp(x, y, hidden=[width] * depth, activation=activation, weight_init=weight_init, lr=lr,
@@ -159,7 +163,7 @@ def activation_explorer(
     epochs: int = 1,
     batch_size: int = 32,
     lr: float = 0.1,
-    weight_init: str = "kaiming_normal",
+    weight_init: str | None = None,
     bins: np.ndarray | None = None,
     layers: Sequence[int] | None = None,
     input_range: float = 4.0,
@@ -204,7 +208,8 @@ def activation_explorer(
     activations = _check_names(allowed if activations is None else activations, "activations", allowed)
     depth = check_int(depth, "depth", low=1)
     layers = _choose_layers(layers, depth)
-    check_option(weight_init, "weight_init", INITIALIZERS)
+    if weight_init is not None:
+        check_option(weight_init, "weight_init", INITIALIZERS)
     check_number(lr, "lr", low=0.0, low_inclusive=False)
     max_input_range = check_number(max_input_range, "max_input_range", low=0.5)
     input_range = check_number(input_range, "input_range", low=0.0, high=max_input_range, low_inclusive=False)
@@ -227,7 +232,8 @@ def activation_explorer(
         plot_histograms_by_layer(trace.histograms[[0, -1]], trace.bin_edges, layers=layers,
                                  labels=["at initialization", f"after {trace.steps[-1]} SGD steps"],
                                  axes=bottom.subplots(1, len(layers), sharey=True, squeeze=False)[0])
-        bottom.suptitle(f"Activations of a {depth}-layer {activation} MLP of width {width}, {weight_init} init",
+        scheme = init_for(activation) if weight_init is None else weight_init
+        bottom.suptitle(f"Activations of a {depth}-layer {activation} MLP of width {width}, {scheme} init",
                         fontsize="medium")
         plt.show()
 
