@@ -97,3 +97,27 @@ def test_train_mlp_rejects_bad_arguments():
         train_mlp(x, y, **{**kw, "hidden": [0]})
     with pytest.raises(ValueError, match="lr"):
         train_mlp(x, y, **{**kw, "lr": 0.0})
+
+
+@pytest.mark.parametrize("norm, module", [("batch", torch.nn.BatchNorm1d), ("layer", torch.nn.LayerNorm)])
+def test_train_mlp_with_norm_puts_it_before_each_hidden_activation(norm, module):
+    from lecturelib.torchkit.experiments import train_mlp
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 5)).astype(np.float32), rng.integers(0, 3, size=64)
+    out = train_mlp(x, y, hidden=[8, 8], activation="tanh", weight_init="xavier_normal", lr=0.1, epochs=1,
+                    batch_size=16, norm=norm)
+    kinds = [type(m) for m in out.net]
+    assert kinds == [torch.nn.Linear, module, torch.nn.Tanh, torch.nn.Linear, module, torch.nn.Tanh, torch.nn.Linear]
+    assert np.isfinite(out.history["loss"]).all()
+
+
+def test_train_mlp_weight_std_draws_normal_weights_of_that_scale():
+    from lecturelib.torchkit.experiments import train_mlp
+
+    x, y = np.zeros((8, 200), dtype=np.float32), np.array([0, 1] * 4)
+    out = train_mlp(x, y, hidden=[300], activation="relu", weight_init="normal", weight_std=0.03, lr=1e-30,
+                    epochs=1, seed=2)
+    w = out.net[0].weight.detach().numpy()
+    # 60,000 draws of N(0, 0.03^2): the sample std is within 1 % of 0.03 with overwhelming probability
+    assert abs(w.std() - 0.03) < 0.0003 and abs(w.mean()) < 0.0003

@@ -307,3 +307,28 @@ def test_init_for_covers_every_mlp_activation_and_rejects_others():
     assert {init_for(a) for a in MLP_ACTIVATIONS} == {"xavier_normal", "kaiming_normal"}
     with pytest.raises(ValueError, match="^activation must be one of .*got 'swish'"):
         init_for("swish")
+
+
+@pytest.mark.parametrize("norm, module", [("batch", nn.BatchNorm1d), ("layer", nn.LayerNorm)])
+def test_torch_mlp_norm_sits_between_linear_and_activation(norm, module):
+    net = torch_mlp([4, 6, 5, 3], activation="relu", norm=norm)
+    assert [type(m) for m in net] == [nn.Linear, module, nn.ReLU, nn.Linear, module, nn.ReLU, nn.Linear]
+    norms = [m for m in net if isinstance(m, module)]
+    assert [m.normalized_shape[0] if norm == "layer" else m.num_features for m in norms] == [6, 5]
+    assert net[3] is [m for m in net.modules() if isinstance(m, nn.Linear)][1]  # Linear l at index 3 * l
+
+
+def test_torch_mlp_norm_rejects_unknown_names_and_maxout():
+    with pytest.raises(ValueError, match="^norm must be one of"):
+        torch_mlp([4, 6, 3], norm="group")
+    with pytest.raises(ValueError, match="norm is not available with activation='maxout'"):
+        torch_mlp([4, 6, 3], activation="maxout", norm="batch")
+
+
+def test_init_linear_layers_std_only_with_normal():
+    net = init_linear_layers_(torch_mlp([100, 400, 3]), "normal", std=0.05, generator=torch.Generator().manual_seed(0))
+    assert abs(float(net[0].weight.detach().std()) - 0.05) < 0.001 and torch.all(net[0].bias == 0)
+    with pytest.raises(ValueError, match="std applies only to weight_init='normal'"):
+        init_linear_layers_(torch_mlp([4, 3]), "xavier_normal", std=0.1)
+    with pytest.raises(ValueError, match="^std must be"):
+        init_linear_layers_(torch_mlp([4, 3]), "normal", std=0.0)

@@ -85,12 +85,12 @@ class TrainedMLP:
 def train_mlp(
     x: Any, y: Any, *, hidden: Sequence[int], activation: str, weight_init: str, lr: float,
     epochs: int, optimizer: str = "sgd", momentum: float = 0.0, batch_size: int = 64,
-    bias_init: float | None = None, x_val: Any = None, y_val: Any = None, seed: int = 0,
-    callback: Callable[[int, nn.Module], None] | None = None,
+    weight_std: float | None = None, bias_init: float | None = None, norm: str | None = None,
+    x_val: Any = None, y_val: Any = None, seed: int = 0, callback: Callable[[int, nn.Module], None] | None = None,
 ) -> TrainedMLP:
     """Build an MLP from torch's modules, initialise it by name, and train it with :func:`train`.
 
-    The network is ``torch_mlp([n_in, *hidden, n_classes], activation=activation)``;
+    The network is ``torch_mlp([n_in, *hidden, n_classes], activation=activation, norm=norm)``;
     its ``nn.Linear`` weights are drawn by the initializer ``weight_init``
     from a generator seeded with ``seed`` (:func:`init_linear_layers_`),
     and the mini-batch order comes from ``seed`` too, so two calls that
@@ -117,9 +117,16 @@ def train_mlp(
     momentum : float, default 0.0
         SGD's momentum, in ``[0, 1]``; must be 0 with Adam.
     batch_size : int, default 64
+    weight_std : float, optional
+        The weights' standard deviation with ``weight_init="normal"``
+        (:func:`~lecturelib.torchkit.models.init_linear_layers_`).
     bias_init : float, optional
         If given, every *hidden* layer's bias starts at this constant (the
         output layer's keeps what ``weight_init`` gives it).
+    norm : {"batch", "layer"}, optional
+        Batch or layer normalization after every hidden ``nn.Linear``
+        (:func:`~lecturelib.torchkit.models.torch_mlp`); its ``gamma`` and
+        ``beta`` start at torch's 1 and 0 whatever ``weight_init`` is.
     x_val, y_val : arrays, optional
     seed : int, default 0
     callback : callable, optional
@@ -140,8 +147,8 @@ def train_mlp(
         bias_init = check_number(bias_init, "bias_init")
     seed = check_int(seed, "seed", low=0)
     n_in, n_classes = np.asarray(x).shape[1], int(np.max(y)) + 1
-    net = torch_mlp([n_in, *hidden, n_classes], activation=activation)
-    init_linear_layers_(net, weight_init, generator=torch.Generator().manual_seed(seed))
+    net = torch_mlp([n_in, *hidden, n_classes], activation=activation, norm=norm)
+    init_linear_layers_(net, weight_init, generator=torch.Generator().manual_seed(seed), std=weight_std)
     if bias_init is not None:
         linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
         with torch.no_grad():

@@ -11,11 +11,11 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .._validation import check_int, check_option
+from .._validation import check_int, check_number, check_option
 from ..init import INITIALIZERS
 from ..mlp import MLP, _check_sizes
 
-__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "init_for", "Maxout", "TORCH_INIT", "torch_mlp", "init_linear_layers_",
+__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "NORMS", "init_for", "Maxout", "TORCH_INIT", "torch_mlp", "init_linear_layers_",
            "mlp_to_torch", "autograd_graph"]
 
 #: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`,
@@ -140,7 +140,8 @@ TORCH_INIT: dict[str, Callable[[torch.Tensor, torch.Generator | None], object]] 
 }
 
 
-def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Generator | None = None) -> nn.Module:
+def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Generator | None = None,
+                        std: float | None = None) -> nn.Module:
     """Re-initialise every ``nn.Linear`` of ``net`` in place with ``torch.nn.init``.
 
     The weights are drawn by the initializer called ``weight_init`` (the same
@@ -157,6 +158,9 @@ def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Ge
         A name in :data:`lecturelib.init.INITIALIZERS`.
     generator : torch.Generator, optional
         Source of randomness; default torch's global generator.
+    std : float, optional
+        Standard deviation of the weights, ``> 0``, for ``weight_init="normal"``
+        only (``nn.init.normal_(weight, 0, std)``); default 1, torch's.
 
     Returns
     -------
@@ -168,11 +172,18 @@ def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Ge
     weight_init = check_option(weight_init, "weight_init", INITIALIZERS)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    if std is not None:
+        if weight_init != "normal":
+            raise ValueError(f"std applies only to weight_init='normal', got weight_init={weight_init!r}")
+        std = check_number(std, "std", low=0.0, low_inclusive=False)
     with torch.no_grad():
         for module in net.modules():
             if not isinstance(module, nn.Linear):
                 continue
-            TORCH_INIT[weight_init](module.weight, generator)
+            if std is None:
+                TORCH_INIT[weight_init](module.weight, generator)
+            else:
+                nn.init.normal_(module.weight, 0.0, std, generator=generator)
             if module.bias is None:
                 continue
             if weight_init == "linear_default":
@@ -183,7 +194,13 @@ def init_linear_layers_(net: nn.Module, weight_init: str, *, generator: torch.Ge
     return net
 
 
-def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None = None) -> nn.Sequential:
+#: The normalization layers :func:`torch_mlp` can put between a hidden layer's
+#: ``nn.Linear`` and its activation.
+NORMS: dict[str, type[nn.Module]] = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+
+
+def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None = None,
+              norm: str | None = None) -> nn.Sequential:
     """``nn.Sequential(Linear, act, Linear, act, ..., Linear)`` with torch's default init.
 
     Linear layer ``l`` sits at index ``2 * l`` of the sequence, except with
@@ -191,8 +208,11 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
     module, ``nn.Sequential(Maxout, ..., Maxout, Linear)``, and hidden layer
     ``l``'s affine map is ``net[l].linear``, whose output has
     ``sizes[l + 1] * pieces`` entries; the next layer reads the maxout
-    output, of width ``sizes[l + 1]``.  In every case layer ``l``'s
-    ``nn.Linear`` is the ``l``-th ``nn.Linear`` in ``net.modules()``.
+    output, of width ``sizes[l + 1]``.  With ``norm`` every hidden layer is
+    ``Linear, norm, act`` (normalization before the non-linearity, as Ioffe
+    and Szegedy place it), so Linear layer ``l`` sits at index ``3 * l``.
+    In every case layer ``l``'s ``nn.Linear`` is the ``l``-th ``nn.Linear``
+    in ``net.modules()``.
 
     Parameters
     ----------
@@ -205,6 +225,13 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
     pieces : int, optional
         Affine pieces per maxout unit, ``>= 1``; default 2.  Only with
         ``activation="maxout"``.
+    norm : {"batch", "layer"}, optional
+        A normalization layer after every hidden ``nn.Linear``:
+        ``nn.BatchNorm1d(width)`` or ``nn.LayerNorm(width)`` with torch's
+        defaults (``eps=1e-5``, ``momentum=0.1``, ``gamma = 1``, ``beta =
+        0``).  The ``nn.Linear``'s bias stays: a constant added before batch
+        norm is subtracted again with the mean, so in training mode its
+        gradient is exactly zero.  Not with ``activation="maxout"``.
 
     Examples
     --------
@@ -221,6 +248,10 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
     if pieces is not None and activation != "maxout":
         raise ValueError(f"pieces applies only to activation='maxout', got activation={activation!r}")
     pieces = 2 if pieces is None else check_int(pieces, "pieces", low=1)
+    if norm is not None:
+        norm = check_option(norm, "norm", NORMS)
+        if activation == "maxout":
+            raise ValueError("norm is not available with activation='maxout', got norm=" + repr(norm))
     sizes = _check_sizes(sizes)
     layers: list[nn.Module] = []
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -230,6 +261,8 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
             layers.append(Maxout(n_in, n_out, pieces))
         else:
             layers.append(nn.Linear(n_in, n_out))
+            if norm is not None:
+                layers.append(NORMS[norm](n_out))
             layers.append(nn.PReLU() if activation == "prelu" else TORCH_ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
