@@ -296,3 +296,39 @@ def test_callback_error_stops_training_and_propagates():
 def test_callback_must_be_callable(callback):
     with pytest.raises(TypeError, match=r"^callback must be callable as callback\(step, model\) or None, got"):
         _bad(callback=callback)
+
+
+def test_drop_last_skips_the_incomplete_batch_that_batch_norm_cannot_train_on():
+    x = torch.randn(33, 4, generator=torch.Generator().manual_seed(0))
+    y = torch.arange(33) % 3
+    net = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        train(net, x, y, optimizer=opt, epochs=1, batch_size=16)  # 16 + 16 + 1
+    steps = []
+    train(net, x, y, optimizer=opt, epochs=2, batch_size=16, drop_last=True, callback=lambda s, m: steps.append(s))
+    assert steps == [0, 1, 2, 3, 4]  # two full batches per epoch, the 33rd example skipped
+
+
+def test_drop_last_averages_over_the_examples_it_used():
+    # a model that always predicts class 0: accuracy over the used examples only
+    x, y = torch.zeros(10, 2), torch.tensor([0] * 8 + [1] * 2)
+    net = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        net.weight.zero_()
+        net.bias.copy_(torch.tensor([1.0, 0.0]))
+    opt = torch.optim.SGD(net.parameters(), lr=0.0)
+    full = train(net, x, y, optimizer=opt, epochs=1, batch_size=4)
+    dropped = train(net, x, y, optimizer=opt, epochs=1, batch_size=4, drop_last=True)
+    assert full["accuracy"][-1] == pytest.approx(0.8)
+    assert 0.5 <= dropped["accuracy"][-1] <= 1.0 and dropped["accuracy"][-1] * 8 == round(dropped["accuracy"][-1] * 8)
+
+
+def test_drop_last_is_checked():
+    x, y = torch.zeros(10, 2), torch.zeros(10, dtype=torch.long)
+    net = torch.nn.Linear(2, 2)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="^drop_last must be True or False"):
+        train(net, x, y, optimizer=opt, epochs=1, drop_last=1)
+    with pytest.raises(ValueError, match="^batch_size must be at most the 10 training examples"):
+        train(net, x, y, optimizer=opt, epochs=1, batch_size=11, drop_last=True)

@@ -87,6 +87,7 @@ def train_mlp(
     epochs: int, optimizer: str = "sgd", momentum: float = 0.0, batch_size: int = 64,
     weight_std: float | None = None, bias_init: float | None = None, norm: str | None = None,
     x_val: Any = None, y_val: Any = None, seed: int = 0, callback: Callable[[int, nn.Module], None] | None = None,
+    drop_last: bool = False,
 ) -> TrainedMLP:
     """Build an MLP from torch's modules, initialise it by name, and train it with :func:`train`.
 
@@ -131,6 +132,9 @@ def train_mlp(
     seed : int, default 0
     callback : callable, optional
         Passed to :func:`train`.
+    drop_last : bool, default False
+        Passed to :func:`train`: skip each epoch's incomplete last batch
+        (needed with ``norm="batch"`` when it would hold one example).
 
     Returns
     -------
@@ -156,7 +160,7 @@ def train_mlp(
                 m.bias.fill_(bias_init)
     opt = OPTIMIZERS[optimizer](net.parameters(), lr, momentum)
     history = train(net, x, y, optimizer=opt, epochs=epochs, batch_size=batch_size, x_val=x_val, y_val=y_val,
-                    seed=seed, callback=callback)
+                    seed=seed, callback=callback, drop_last=drop_last)
     return TrainedMLP(net, history)
 
 

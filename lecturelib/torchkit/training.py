@@ -181,15 +181,17 @@ def evaluate(
 def _train_epoch(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
     loss_fn: LossFn, batch_size: int, generator: torch.Generator, after_step: Callable[[], None],
+    drop_last: bool = False,
 ) -> tuple[float, float]:
     """One pass over ``(x, y)`` in a random order; returns mean loss and accuracy of the batches.
 
     ``after_step()`` runs after every ``optimizer.step()``.
     """
     order = torch.randperm(len(y), generator=generator).to(y.device)
+    n_used = len(y) - len(y) % batch_size if drop_last else len(y)
     total_loss, n_correct = 0.0, 0
     with _mode(model, training=True):
-        for start in range(0, len(y), batch_size):
+        for start in range(0, n_used, batch_size):
             idx = order[start:start + batch_size]
             logits = model(x[idx])
             loss = loss_fn(logits, y[idx])
@@ -199,20 +201,20 @@ def _train_epoch(
             after_step()
             total_loss += loss.item() * len(idx)
             n_correct += int((logits.argmax(dim=1) == y[idx]).sum())
-    return total_loss / len(y), n_correct / len(y)
+    return total_loss / n_used, n_correct / n_used
 
 
 def train(
     model: nn.Module, x: Any, y: Any, *, optimizer: torch.optim.Optimizer, epochs: int,
     batch_size: int = 64, x_val: Any = None, y_val: Any = None,
     loss_fn: LossFn | None = None, seed: int = 0, eval_batch_size: int = 1024,
-    callback: Callback | None = None,
+    callback: Callback | None = None, drop_last: bool = False,
 ) -> History:
     r"""Train ``model`` with mini-batch gradient descent and record one entry per epoch.
 
     Every epoch visits the training examples in a fresh random order drawn
     from ``torch.Generator().manual_seed(seed)`` (the last batch may be
-    smaller), and for each batch runs forward, loss, ``backward()`` and
+    smaller, unless ``drop_last``), and for each batch runs forward, loss, ``backward()`` and
     ``optimizer.step()`` in train mode.
 
     Parameters
@@ -250,6 +252,10 @@ def train(
         an exception it raises stops training and propagates. It must not
         change the model's parameters, mode or gradients if the run is to stay
         the same as without it.
+    drop_last : bool, default False
+        Skip the last, incomplete batch of every epoch, as
+        ``DataLoader(drop_last=True)`` does: batch norm cannot train on a
+        batch of one example. The skipped examples change with the order.
 
     Returns
     -------
@@ -291,7 +297,12 @@ def train(
     eval_batch_size = check_int(eval_batch_size, "eval_batch_size", low=1)
     loss_fn = _check_loss_fn(loss_fn)
     callback = _check_callback(callback)
+    if not isinstance(drop_last, bool):
+        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
     x, y = to_tensors(x, y, dtype=dtype, device=device)
+    if drop_last and batch_size > len(y):
+        raise ValueError(f"batch_size must be at most the {len(y)} training examples with drop_last=True, "
+                         f"got {batch_size}")
     if (x_val is None) != (y_val is None):
         raise ValueError("x_val and y_val must be given together, got only one of them")
     val = None
@@ -317,6 +328,7 @@ def train(
         callback(next(steps), model)
 
     for epoch in range(1, epochs + 1):
-        loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator, after_step)
+        loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator, after_step,
+                                      drop_last)
         history.record(epoch, **measure(loss, accuracy))
     return history
