@@ -4,9 +4,11 @@ The numpy core at the top level of :mod:`lecturelib` never imports torch
 (``tests/test_lecturelib.py`` enforces it); the experiments that need torch's
 autograd, modules and optimizers live here:
 
-- :mod:`~lecturelib.torchkit.models`: the numpy MLP's torch twin, torch's
-  initializers by the names of :data:`lecturelib.init.INITIALIZERS`, and the
-  autograd graph as text;
+- :mod:`~lecturelib.torchkit.models`: the numpy MLP's torch twin
+  (:func:`torch_mlp`, with any of :data:`MLP_ACTIVATIONS`, :class:`Maxout`
+  among them, and batch or layer normalization), torch's initializers by
+  the names of :data:`lecturelib.init.INITIALIZERS`, :func:`init_for` (the
+  initializer suited to an activation), and the autograd graph as text;
 - :mod:`~lecturelib.torchkit.training`: the one training loop (:func:`train`,
   with an optional ``callback(step, model)`` after every optimizer step)
   and :func:`evaluate`;
@@ -37,15 +39,25 @@ from .hooks import (
     ActivationRecorder,
     ActivationStatistics,
     ActivationTrace,
+    activation_bins,
     activation_statistics,
     hidden_activations,
     layer_statistics,
 )
-from .models import autograd_graph, init_linear_layers_, mlp_to_torch, torch_mlp
+from .models import (
+    MLP_ACTIVATIONS,
+    NORMS,
+    Maxout,
+    autograd_graph,
+    init_for,
+    init_linear_layers_,
+    mlp_to_torch,
+    torch_mlp,
+)
 from .training import evaluate, to_tensors, train
 
 __all__ = [
-    "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "activation_statistics", "autograd_graph",
-    "evaluate", "hidden_activations", "init_linear_layers_", "layer_statistics", "mlp_to_torch", "to_tensors",
-    "torch_mlp", "train",
+    "MLP_ACTIVATIONS", "NORMS", "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "Maxout",
+    "activation_bins", "activation_statistics", "autograd_graph", "evaluate", "hidden_activations", "init_for",
+    "init_linear_layers_", "layer_statistics", "mlp_to_torch", "to_tensors", "torch_mlp", "train",
 ]
