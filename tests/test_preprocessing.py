@@ -423,7 +423,8 @@ def test_whitener_transform_bad_input(method, x, error, match):
     ("changes", "error", "match"),
     [
         ({"matrix": np.eye(3)}, ValueError, r"^matrix must have shape \(2, 2\) to match mean, got shape \(3, 3\)"),
-        ({"eigenvalues": np.ones(3)}, ValueError, r"^eigenvalues must have shape \(2,\) to match mean, got shape \(3,\)"),
+        ({"eigenvalues": np.ones(3)}, ValueError,
+         r"^eigenvalues must have shape \(2,\) to match mean, got shape \(3,\)"),
         ({"eigenvalues": np.array([1.0, 2.0])}, ValueError,
          "^eigenvalues must be in decreasing order, got 1.0 before 2.0"),
         ({"eigenvalues": np.array([1.0, -0.5])}, ValueError, "^eigenvalues must be >= 0, got a minimum of -0.5"),
