@@ -12,6 +12,20 @@ gradients in the order of the forward's inputs.
 :func:`maxout_forward` / :func:`maxout_backward` are an affine layer and
 its activation in one: each unit outputs the largest of several affine
 pieces of its input.
+
+The normalization layers follow torch's modules (each forward has its
+``_backward``):
+
+===========================  ============  =============================  ==================
+forward                      input         statistics over                torch
+===========================  ============  =============================  ==================
+:func:`batchnorm_forward`    (N, C)        the batch, per feature         ``nn.BatchNorm1d``
+:func:`batchnorm2d_forward`  (N, C, H, W)  batch and pixels, per channel  ``nn.BatchNorm2d``
+:func:`layernorm_forward`    (..., D)      the last axis, per example     ``nn.LayerNorm``
+===========================  ============  =============================  ==================
+
+Batch norm is pure: it takes the running statistics and returns updated
+copies (:class:`BatchNormResult`) instead of changing buffers in place.
 """
 
 from __future__ import annotations
@@ -20,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_same_shape, check_shape
+from ._validation import as_float_array, check_int, check_number, check_same_shape, check_shape
 from .activations import get_activation
 
 __all__ = [
@@ -33,6 +47,16 @@ __all__ = [
     "MaxoutCache",
     "maxout_forward",
     "maxout_backward",
+    "BatchNormCache",
+    "BatchNormResult",
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "BatchNorm2dCache",
+    "batchnorm2d_forward",
+    "batchnorm2d_backward",
+    "LayerNormCache",
+    "layernorm_forward",
+    "layernorm_backward",
 ]
 
 
@@ -343,3 +367,500 @@ def maxout_backward(
     dz = np.zeros((n, out_features, pieces), dtype=dout.dtype)
     np.put_along_axis(dz, cache.argmax[..., None], dout[..., None], axis=-1)
     return linear_backward(dz.reshape(n, out_features * pieces), cache.linear)
+
+
+# ------------------------------------------------------------ batch norm
+
+
+class BatchNormCache(NamedTuple):
+    """What :func:`batchnorm_backward` needs from :func:`batchnorm_forward`."""
+
+    xhat: np.ndarray
+    """Normalized input :math:`\\hat x`, shape ``(N, C)``."""
+    gamma: np.ndarray
+    """Scale, shape ``(C,)``."""
+    inv_std: np.ndarray
+    """:math:`1/\\sqrt{\\sigma^2 + \\epsilon}` of the statistics used, shape ``(C,)``."""
+    training: bool
+    """Whether the batch's statistics were used (``True``) or the running ones."""
+
+
+class BatchNormResult(NamedTuple):
+    """What :func:`batchnorm_forward` returns."""
+
+    out: np.ndarray
+    """Output, same shape as ``x``."""
+    running_mean: np.ndarray
+    """Running mean after this step, shape ``(C,)``."""
+    running_var: np.ndarray
+    """Running (unbiased) variance after this step, shape ``(C,)``."""
+    cache: BatchNormCache
+    """For :func:`batchnorm_backward`."""
+
+
+def _check_batchnorm_args(x, gamma, beta, running_mean, running_var, *, ndim, training, momentum, eps):
+    """Validate batch norm's arguments for an ``x`` of ``ndim`` dimensions; return them converted."""
+    x = as_float_array(x, "x", ndim=ndim)
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be a bool, got {type(training).__name__} {training!r}")
+    momentum = check_number(momentum, "momentum", low=0.0, high=1.0)
+    eps = check_number(eps, "eps", low=0.0, low_inclusive=False)
+    channels = (x.shape[1],)
+    arrays = {"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var}
+    for name, value in arrays.items():
+        arrays[name] = as_float_array(value, name)
+        check_shape(arrays[name], name, channels, meaning=f"(one per channel) to match x.shape={x.shape}")
+    if np.any(arrays["running_var"] < 0):
+        raise ValueError(f"running_var must be >= 0, got a minimum of {arrays['running_var'].min()}")
+    values_per_channel = x.shape[0] * int(np.prod(x.shape[2:]))
+    if training and values_per_channel < 2:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got x of shape {x.shape} "
+            f"({values_per_channel} per channel; torch raises the same ValueError)"
+        )
+    return (x, *arrays.values(), momentum, eps)
+
+
+def batchnorm_forward(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    running_mean: np.ndarray,
+    running_var: np.ndarray,
+    *,
+    training: bool,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> BatchNormResult:
+    r"""Batch normalization over the batch, like ``torch.nn.BatchNorm1d``.
+
+    Each feature (channel) ``c`` is normalized with a mean and a variance,
+    then scaled and shifted:
+
+    .. math::
+
+        \hat x_{nc} = \frac{x_{nc} - \mu_c}{\sqrt{\sigma^2_c + \epsilon}},
+        \qquad
+        \text{out}_{nc} = \gamma_c \hat x_{nc} + \beta_c
+
+    In training mode :math:`\mu, \sigma^2` are the batch's mean and
+    **biased** variance (divided by :math:`N`), and the running
+    statistics are updated with the batch's mean and **unbiased**
+    variance (divided by :math:`N - 1`):
+
+    .. math::
+
+        r_\mu \leftarrow (1 - m)\, r_\mu + m\, \mu, \qquad
+        r_{\sigma^2} \leftarrow (1 - m)\, r_{\sigma^2}
+            + m\, \tfrac{N}{N - 1} \sigma^2
+
+    In eval mode :math:`\mu, \sigma^2` are the running statistics, which
+    come back unchanged.
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (N, C)
+        A batch of inputs, one per row.
+    gamma, beta : ndarray of float, shape (C,)
+        Scale and shift (torch's ``weight`` and ``bias``).
+    running_mean, running_var : ndarray of float, shape (C,)
+        Running statistics (torch's buffers; start at 0 and 1).
+        They are never modified: updated copies are returned.
+    training : bool
+        Use the batch's statistics and update the running ones (``True``,
+        ``module.train()``) or use the running ones (``False``,
+        ``module.eval()``).
+    momentum : float, default 0.1
+        Weight :math:`m \in [0, 1]` of the **new** batch statistic.
+    eps : float, default 1e-5
+        :math:`\epsilon > 0`, added to the variance.
+
+    Returns
+    -------
+    BatchNormResult
+        ``(out, running_mean, running_var, cache)``: ``out`` of shape
+        ``(N, C)``, the running statistics after this step, and the cache
+        for :func:`batchnorm_backward`.  In eval mode the running
+        statistics are the arrays that were passed in.
+
+    Raises
+    ------
+    ValueError
+        In training mode with ``N < 2`` (the variance of one value is 0
+        and its unbiased estimate 0/0), as torch: "Expected more than 1
+        value per channel when training".
+
+    Notes
+    -----
+    Torch's ``momentum`` weights the new value; CS231n's and Keras's
+    ``momentum`` weights the old average, so their 0.9 (0.99) is torch's
+    0.1 (0.01).  Torch's ``momentum=None`` (a cumulative average) is
+    ``momentum=1/k`` at the ``k``-th training step.
+
+    The normalization uses the biased variance, the running variance the
+    unbiased one, so with ``momentum=1`` eval mode does *not* reproduce
+    the last training output: it divides by a slightly larger
+    :math:`\sqrt{N \sigma^2 / (N - 1) + \epsilon}`.
+
+    References
+    ----------
+    Ioffe, S. and Szegedy, C. (2015). Batch normalization: accelerating
+    deep network training by reducing internal covariate shift. *ICML*.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0], [3.0]])  # mean 2, biased var 1, unbiased 2
+    >>> res = batchnorm_forward(x, np.ones(1), np.zeros(1), np.zeros(1),
+    ...                         np.ones(1), training=True)
+    >>> np.round(res.out, 4)
+    array([[-1.],
+           [ 1.]])
+    >>> res.running_mean, res.running_var  # 0.1 * 2;  0.9 * 1 + 0.1 * 2
+    (array([0.2]), array([1.1]))
+    """
+    x, gamma, beta, running_mean, running_var, momentum, eps = (
+        _check_batchnorm_args(x, gamma, beta, running_mean, running_var,
+                              ndim=2, training=training,
+                              momentum=momentum, eps=eps))
+    if training:
+        n = x.shape[0]
+        mean, var = x.mean(axis=0), x.var(axis=0)  # biased: divides by N
+        unbiased = var * n / (n - 1)
+        running_mean = (1 - momentum) * running_mean + momentum * mean
+        running_var = (1 - momentum) * running_var + momentum * unbiased
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mean) * inv_std
+    out = gamma * xhat + beta
+    cache = BatchNormCache(xhat, gamma, inv_std, bool(training))
+    return BatchNormResult(out, running_mean, running_var, cache)
+
+
+def batchnorm_backward(
+    dout: np.ndarray, cache: BatchNormCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward pass of :func:`batchnorm_forward`.
+
+    With :math:`\delta` = ``dout`` and sums over the batch:
+
+    .. math::
+
+        \frac{\partial L}{\partial \beta_c} = \sum_n \delta_{nc}, \qquad
+        \frac{\partial L}{\partial \gamma_c} = \sum_n \delta_{nc}\,
+            \hat x_{nc}
+
+    In training mode :math:`\mu` and :math:`\sigma^2` depend on every
+    :math:`x_{nc}`.  Differentiating :math:`\hat x = (x - \mu) / s` with
+    :math:`s = \sqrt{\sigma^2 + \epsilon}`, :math:`\partial \mu /
+    \partial x_i = 1/N` and :math:`\partial \sigma^2 / \partial x_i =
+    2 (x_i - \mu) / N` gives
+
+    .. math::
+
+        \frac{\partial \hat x_j}{\partial x_i} = \frac{1}{s}
+            \Big(\delta_{ij} - \frac{1}{N} - \frac{\hat x_i \hat x_j}{N}
+            \Big),
+
+    and the chain rule with :math:`\partial L / \partial \hat x =
+    \gamma \delta` collapses to one line that reuses the two sums above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = \frac{\gamma}{N s}
+            \Big(N \delta - \frac{\partial L}{\partial \beta}
+            - \hat x \frac{\partial L}{\partial \gamma}\Big)
+
+    In eval mode the statistics are constants and
+    :math:`\partial L / \partial x = \gamma \delta / s`.
+
+    Parameters
+    ----------
+    dout : ndarray of float, shape (N, C)
+        Upstream gradient, same shape as the forward's ``out``.
+    cache : BatchNormCache
+        The cache returned by :func:`batchnorm_forward`.
+
+    Returns
+    -------
+    dx : ndarray of float, shape (N, C)
+    dgamma, dbeta : ndarray of float, shape (C,)
+
+    References
+    ----------
+    Ioffe, S. and Szegedy, C. (2015). Batch normalization: accelerating
+    deep network training by reducing internal covariate shift. *ICML*.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0], [3.0]])
+    >>> res = batchnorm_forward(x, np.ones(1), np.zeros(1), np.zeros(1),
+    ...                         np.ones(1), training=True)
+    >>> dx, dgamma, dbeta = batchnorm_backward(np.ones((2, 1)), res.cache)
+    >>> dx, dbeta  # a shift of all outputs is normalized away
+    (array([[0.],
+           [0.]]), array([2.]))
+    """
+    if not isinstance(cache, BatchNormCache):
+        raise TypeError("cache must be the BatchNormCache returned by "
+                        f"batchnorm_forward, got {type(cache).__name__}")
+    xhat, gamma, inv_std, training = cache
+    dout = as_float_array(dout, "dout", ndim=2)
+    check_shape(dout, "dout", xhat.shape,
+                meaning="(the shape of the forward output)")
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * xhat).sum(axis=0)
+    if not training:  # mean and variance are constants
+        return dout * gamma * inv_std, dgamma, dbeta
+    n = dout.shape[0]
+    dx = (gamma * inv_std / n) * (n * dout - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta
+
+
+class BatchNorm2dCache(NamedTuple):
+    """What :func:`batchnorm2d_backward` needs from :func:`batchnorm2d_forward`."""
+
+    flat: BatchNormCache
+    """The cache of :func:`batchnorm_forward` on ``x`` as ``(N * H * W, C)``."""
+    shape: tuple[int, int, int, int]
+    """Shape ``(N, C, H, W)`` of the input."""
+
+
+def _channels_last(x: np.ndarray) -> np.ndarray:
+    """``(N, C, H, W)`` -> ``(N * H * W, C)``: one row per pixel, one column per channel."""
+    return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _channels_first(x: np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:
+    """Inverse of :func:`_channels_last` for an input of shape ``(N, C, H, W)``."""
+    n, c, h, w = shape
+    return x.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+def batchnorm2d_forward(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    running_mean: np.ndarray,
+    running_var: np.ndarray,
+    *,
+    training: bool,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> BatchNormResult:
+    r"""Batch normalization of images per channel, like ``torch.nn.BatchNorm2d``.
+
+    Each channel is normalized over the batch **and** the spatial axes:
+    the pixels of all images are :math:`M = N H W` samples of the channel,
+    and the layer is :func:`batchnorm_forward` on ``x`` reshaped to
+    ``(N * H * W, C)``.  The running variance is unbiased with that count,
+    :math:`\frac{M}{M - 1} \sigma^2`.
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (N, C, H, W)
+        A batch of images, channels first.
+    gamma, beta, running_mean, running_var : ndarray of float, shape (C,)
+        As in :func:`batchnorm_forward`, one per channel; never modified.
+    training : bool
+        Use and update batch statistics (``True``) or use the running ones.
+    momentum : float, default 0.1
+        Weight in ``[0, 1]`` of the new batch statistic.
+    eps : float, default 1e-5
+        Added to the variance, ``> 0``.
+
+    Returns
+    -------
+    BatchNormResult
+        ``out`` of shape ``(N, C, H, W)``, the running statistics after this
+        step (shape ``(C,)``) and a :class:`BatchNorm2dCache`.
+
+    Raises
+    ------
+    ValueError
+        In training mode with fewer than 2 values per channel
+        (``N * H * W < 2``).  As in torch, one image of several pixels is enough.
+
+    References
+    ----------
+    Ioffe, S. and Szegedy, C. (2015). Batch normalization: accelerating deep
+    network training by reducing internal covariate shift. *ICML*.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 3.0]]]])  # one image, one channel, 1 x 2 pixels
+    >>> res = batchnorm2d_forward(x, np.ones(1), np.zeros(1), np.zeros(1), np.ones(1), training=True)
+    >>> np.round(res.out, 4), res.running_var
+    (array([[[[-1.,  1.]]]]), array([1.1]))
+    """
+    x, gamma, beta, running_mean, running_var, momentum, eps = _check_batchnorm_args(
+        x, gamma, beta, running_mean, running_var, ndim=4, training=training, momentum=momentum, eps=eps
+    )
+    out, running_mean, running_var, cache = batchnorm_forward(
+        _channels_last(x), gamma, beta, running_mean, running_var,
+        training=training, momentum=momentum, eps=eps,
+    )
+    return BatchNormResult(_channels_first(out, x.shape), running_mean, running_var, BatchNorm2dCache(cache, x.shape))
+
+
+def batchnorm2d_backward(
+    dout: np.ndarray, cache: BatchNorm2dCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward pass of :func:`batchnorm2d_forward`: :func:`batchnorm_backward` on ``(N * H * W, C)``.
+
+    Parameters
+    ----------
+    dout : ndarray of float, shape (N, C, H, W)
+        Upstream gradient, same shape as the forward's ``out``.
+    cache : BatchNorm2dCache
+        The cache returned by :func:`batchnorm2d_forward`.
+
+    Returns
+    -------
+    dx : ndarray of float, shape (N, C, H, W)
+    dgamma, dbeta : ndarray of float, shape (C,)
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 3.0]]]])
+    >>> res = batchnorm2d_forward(x, np.ones(1), np.zeros(1), np.zeros(1), np.ones(1), training=True)
+    >>> dx, dgamma, dbeta = batchnorm2d_backward(np.ones_like(x), res.cache)
+    >>> dx.shape, dbeta
+    ((1, 1, 1, 2), array([2.]))
+    """
+    if not isinstance(cache, BatchNorm2dCache):
+        raise TypeError(
+            f"cache must be the BatchNorm2dCache returned by batchnorm2d_forward, got {type(cache).__name__}"
+        )
+    dout = as_float_array(dout, "dout", ndim=4)
+    check_shape(dout, "dout", cache.shape, meaning="(the shape of the forward output)")
+    dx, dgamma, dbeta = batchnorm_backward(_channels_last(dout), cache.flat)
+    return _channels_first(dx, cache.shape), dgamma, dbeta
+
+
+# ------------------------------------------------------------ layer norm
+
+
+class LayerNormCache(NamedTuple):
+    """What :func:`layernorm_backward` needs from :func:`layernorm_forward`."""
+
+    xhat: np.ndarray
+    """Normalized input :math:`\\hat x`, shape ``(..., D)``."""
+    gamma: np.ndarray
+    """Scale, shape ``(D,)``."""
+    inv_std: np.ndarray
+    """:math:`1/\\sqrt{\\sigma^2 + \\epsilon}` of each row, shape ``(..., 1)``."""
+
+
+def layernorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float = 1e-5
+) -> tuple[np.ndarray, LayerNormCache]:
+    r"""Layer normalization over the last axis, like ``F.layer_norm(x, (D,), gamma, beta, eps)``.
+
+    Every example (every row of the last axis) is normalized with its own
+    mean and **biased** variance over its :math:`D` features:
+
+    .. math::
+
+        \mu = \frac{1}{D} \sum_d x_d, \qquad
+        \sigma^2 = \frac{1}{D} \sum_d (x_d - \mu)^2, \qquad
+        \text{out}_d = \gamma_d \frac{x_d - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta_d
+
+    Nothing depends on the other examples in the batch, so training and
+    evaluation compute the same thing and there are no running statistics.
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (..., D)
+        E.g. ``(N, D)`` or ``(N, T, D)``; normalized over the last axis.
+    gamma, beta : ndarray of float, shape (D,)
+        Scale and shift per feature (torch's ``weight`` and ``bias``).
+    eps : float, default 1e-5
+        Added to the variance, ``> 0``.
+
+    Returns
+    -------
+    out : ndarray of float, same shape as ``x``
+    cache : LayerNormCache
+        For :func:`layernorm_backward`.
+
+    References
+    ----------
+    Ba, J. L., Kiros, J. R. and Hinton, G. E. (2016). Layer normalization.
+    *arXiv:1607.06450*.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 3.0], [10.0, 30.0]])  # each row on its own
+    >>> out, cache = layernorm_forward(x, np.ones(2), np.zeros(2))
+    >>> np.round(out, 4)
+    array([[-1.,  1.],
+           [-1.,  1.]])
+    """
+    x = as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must have at least 1 dimension (the features), got a 0-D array")
+    eps = check_number(eps, "eps", low=0.0, low_inclusive=False)
+    gamma = as_float_array(gamma, "gamma")
+    beta = as_float_array(beta, "beta")
+    check_shape(gamma, "gamma", x.shape[-1:], meaning=f"(one per feature) to match x.shape={x.shape}")
+    check_shape(beta, "beta", x.shape[-1:], meaning=f"(one per feature) to match x.shape={x.shape}")
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True)  # biased: divides by D
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mean) * inv_std
+    return gamma * xhat + beta, LayerNormCache(xhat, gamma, inv_std)
+
+
+def layernorm_backward(
+    dout: np.ndarray, cache: LayerNormCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Backward pass of :func:`layernorm_forward`.
+
+    The algebra of :func:`batchnorm_backward` with the sums taken over the
+    features of one example instead of over the batch.  Here :math:`\gamma`
+    varies along that axis, so it stays inside the sums:
+    with :math:`g = \gamma \odot \delta` and :math:`s = \sqrt{\sigma^2 + \epsilon}`,
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = \frac{1}{D s}
+            \Big(D g - \sum_d g_d - \hat x \sum_d g_d \hat x_d\Big),
+        \qquad
+        \frac{\partial L}{\partial \gamma} = \sum_{\text{rows}} \delta \odot \hat x,
+        \qquad
+        \frac{\partial L}{\partial \beta} = \sum_{\text{rows}} \delta
+
+    Parameters
+    ----------
+    dout : ndarray of float, shape (..., D)
+        Upstream gradient, same shape as the forward's ``out``.
+    cache : LayerNormCache
+        The cache returned by :func:`layernorm_forward`.
+
+    Returns
+    -------
+    dx : ndarray of float, shape (..., D)
+    dgamma, dbeta : ndarray of float, shape (D,)
+
+    Examples
+    --------
+    >>> out, cache = layernorm_forward(np.array([[1.0, 3.0]]), np.ones(2), np.zeros(2))
+    >>> dx, dgamma, dbeta = layernorm_backward(np.ones((1, 2)), cache)
+    >>> dx, dbeta  # shifting every feature of a row is normalized away
+    (array([[0., 0.]]), array([1., 1.]))
+    """
+    if not isinstance(cache, LayerNormCache):
+        raise TypeError(
+            f"cache must be the LayerNormCache returned by layernorm_forward, got {type(cache).__name__}"
+        )
+    xhat, gamma, inv_std = cache
+    dout = as_float_array(dout, "dout")
+    check_same_shape(dout, "dout", xhat, "the forward output")
+    d = xhat.shape[-1]
+    g = dout * gamma  # dL/dxhat
+    g_sum = g.sum(axis=-1, keepdims=True)
+    gx_sum = (g * xhat).sum(axis=-1, keepdims=True)
+    dx = (inv_std / d) * (d * g - g_sum - xhat * gx_sum)
+    rows = tuple(range(dout.ndim - 1))  # every axis but the features
+    return dx, (dout * xhat).sum(axis=rows), dout.sum(axis=rows)

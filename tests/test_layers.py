@@ -12,10 +12,20 @@ from lecturelib.activations import ACTIVATIONS
 from lecturelib.gradcheck import check_gradients
 from lecturelib.layers import (
     ActivationCache,
+    BatchNorm2dCache,
+    BatchNormCache,
+    BatchNormResult,
+    LayerNormCache,
     LinearCache,
     MaxoutCache,
     activation_backward,
     activation_forward,
+    batchnorm2d_backward,
+    batchnorm2d_forward,
+    batchnorm_backward,
+    batchnorm_forward,
+    layernorm_backward,
+    layernorm_forward,
     linear_backward,
     linear_forward,
     maxout_backward,
@@ -339,3 +349,422 @@ def test_maxout_backward_bad_inputs():
         maxout_backward(np.full((3, 5), np.nan), cache)
     with pytest.raises(TypeError, match="^cache must be the MaxoutCache returned by maxout_forward, got LinearCache"):
         maxout_backward(dout, cache.linear)
+
+
+# ------------------------------------------------------------ batch norm
+
+BN_TOL = dict(rtol=1e-10, atol=1e-12)
+BN_BATCH_SIZES = [2, 3, 17, 64]
+BN_MOMENTA = [0.0, 0.1, 0.5, 1.0]
+BN_STEPS = 5
+
+
+def _bn_params(c, rng):
+    """gamma, beta and running statistics away from torch's defaults (1, 0, 0, 1)."""
+    return (
+        rng.uniform(0.5, 2.0, c) * rng.choice([-1.0, 1.0], c),
+        rng.standard_normal(c),
+        rng.standard_normal(c),
+        rng.uniform(0.5, 2.0, c),
+    )
+
+
+def _bn_batch(shape, rng):
+    """A batch with a different mean and scale per channel (axis 1)."""
+    c = shape[1]
+    loc = rng.uniform(-3.0, 3.0, c).reshape((1, c) + (1,) * (len(shape) - 2))
+    scale = rng.uniform(0.1, 4.0, c).reshape(loc.shape)
+    return loc + scale * rng.standard_normal(shape), rng.standard_normal(shape)
+
+
+def _torch_bn(module_cls, c, gamma, beta, running_mean, running_var, momentum, eps=1e-5):
+    layer = module_cls(c, momentum=momentum, eps=eps, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(gamma))
+        layer.bias.copy_(torch.tensor(beta))
+        layer.running_mean.copy_(torch.tensor(running_mean))
+        layer.running_var.copy_(torch.tensor(running_var))
+    return layer
+
+
+def _torch_bn_step(layer, x, dout, training):
+    """One forward/backward of a torch batch-norm module; returns out, dx, dgamma, dbeta as numpy."""
+    layer.train(training)
+    layer.zero_grad()
+    xt = torch.tensor(x, requires_grad=True)
+    outt = layer(xt)
+    outt.backward(torch.tensor(dout))
+    return outt.detach().numpy(), xt.grad.numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy()
+
+
+def _assert_bn_step_matches(ours, grads, want, layer):
+    out, running_mean, running_var, _ = ours
+    assert_allclose(out, want[0], **BN_TOL)
+    for got, expected in zip(grads, want[1:]):
+        assert_allclose(got, expected, **BN_TOL)
+    assert_allclose(running_mean, layer.running_mean.numpy(), **BN_TOL)
+    assert_allclose(running_var, layer.running_var.numpy(), **BN_TOL)
+
+
+@pytest.mark.parametrize("momentum", BN_MOMENTA)
+@pytest.mark.parametrize("n", BN_BATCH_SIZES)
+def test_batchnorm_matches_torch_over_steps(n, momentum):
+    """Five training steps, each followed by an eval pass, feeding the running statistics back in."""
+    rng = np.random.default_rng(100 + n)
+    c = 4
+    gamma, beta, running_mean, running_var = _bn_params(c, rng)
+    layer = _torch_bn(torch.nn.BatchNorm1d, c, gamma, beta, running_mean, running_var, momentum)
+    for _ in range(BN_STEPS):
+        for training in (True, False):
+            x, dout = _bn_batch((n, c), rng)
+            result = batchnorm_forward(
+                x, gamma, beta, running_mean, running_var, training=training, momentum=momentum
+            )
+            grads = batchnorm_backward(dout, result.cache)
+            want = _torch_bn_step(layer, x, dout, training)
+            _assert_bn_step_matches(result, grads, want, layer)
+            running_mean, running_var = result.running_mean, result.running_var
+    assert int(layer.num_batches_tracked) == BN_STEPS
+
+
+@pytest.mark.parametrize("eps", [1e-5, 0.3])
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_eps_sits_under_the_square_root_as_in_torch(training, eps):
+    rng = np.random.default_rng(7)
+    gamma, beta, running_mean, running_var = _bn_params(3, rng)
+    running_var[0] = 1e-4  # eps dominates this channel in eval mode
+    x, dout = _bn_batch((5, 3), rng)
+    x[:, 1] = 2.0 + 1e-3 * rng.standard_normal(5)  # and this one in training mode
+    layer = _torch_bn(torch.nn.BatchNorm1d, 3, gamma, beta, running_mean, running_var, 0.1, eps)
+    result = batchnorm_forward(x, gamma, beta, running_mean, running_var, training=training, eps=eps)
+    grads = batchnorm_backward(dout, result.cache)
+    _assert_bn_step_matches(result, grads, _torch_bn_step(layer, x, dout, training), layer)
+
+
+@pytest.mark.parametrize("momentum", BN_MOMENTA)
+@pytest.mark.parametrize("shape", [(2, 3, 1, 1), (1, 3, 2, 2), (3, 2, 4, 5), (17, 3, 2, 3), (64, 2, 3, 3)])
+def test_batchnorm2d_matches_torch_over_steps(shape, momentum):
+    rng = np.random.default_rng(200 + shape[0])
+    c = shape[1]
+    gamma, beta, running_mean, running_var = _bn_params(c, rng)
+    layer = _torch_bn(torch.nn.BatchNorm2d, c, gamma, beta, running_mean, running_var, momentum)
+    for _ in range(BN_STEPS):
+        for training in (True, False):
+            x, dout = _bn_batch(shape, rng)
+            result = batchnorm2d_forward(
+                x, gamma, beta, running_mean, running_var, training=training, momentum=momentum
+            )
+            assert result.out.shape == shape
+            grads = batchnorm2d_backward(dout, result.cache)
+            assert grads[0].shape == shape
+            want = _torch_bn_step(layer, x, dout, training)
+            _assert_bn_step_matches(result, grads, want, layer)
+            running_mean, running_var = result.running_mean, result.running_var
+
+
+def test_batchnorm_running_var_is_unbiased_and_momentum_weights_the_new_value():
+    x = np.array([[1.0, 0.0], [3.0, 0.0], [5.0, 6.0]])  # means 3, 2; biased vars 8/3, 8; unbiased 4, 12
+    result = batchnorm_forward(x, np.ones(2), np.zeros(2), np.array([1.0, 1.0]), np.array([2.0, 2.0]),
+                               training=True, momentum=0.25)
+    assert_allclose(result.running_mean, [0.75 * 1 + 0.25 * 3, 0.75 * 1 + 0.25 * 2], rtol=1e-15)
+    assert_allclose(result.running_var, [0.75 * 2 + 0.25 * 4, 0.75 * 2 + 0.25 * 12], rtol=1e-15)
+    assert_allclose(result.out[:, 0], np.array([-2.0, 0.0, 2.0]) / np.sqrt(8 / 3 + 1e-5), rtol=1e-14)
+
+
+def test_batchnorm_eval_uses_and_returns_the_running_statistics():
+    rng = np.random.default_rng(8)
+    gamma, beta, running_mean, running_var = _bn_params(3, rng)
+    x, _ = _bn_batch((6, 3), rng)
+    result = batchnorm_forward(x, gamma, beta, running_mean, running_var, training=False, momentum=0.5)
+    assert result.running_mean is running_mean and result.running_var is running_var
+    want = gamma * (x - running_mean) / np.sqrt(running_var + 1e-5) + beta
+    assert_allclose(result.out, want, rtol=1e-14, atol=1e-14)
+
+
+def _copies(*arrays):
+    return [a.copy() for a in arrays]
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_does_not_mutate_its_inputs(training):
+    rng = np.random.default_rng(9)
+    params = _bn_params(3, rng)
+    x, dout = _bn_batch((5, 3), rng)
+    before = _copies(x, dout, *params)
+    result = batchnorm_forward(x, *params, training=training, momentum=0.5)
+    dx, dgamma, dbeta = batchnorm_backward(dout, result.cache)
+    for got, want in zip((x, dout, *params), before):
+        np.testing.assert_array_equal(got, want)
+    if training:
+        assert not np.shares_memory(result.running_mean, params[2])
+        assert not np.shares_memory(result.running_var, params[3])
+        assert not np.allclose(result.running_var, params[3])  # it did change, in the copy
+    assert not any(np.shares_memory(g, a) for g in (dx, dgamma, dbeta) for a in (x, dout, *params))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm2d_does_not_mutate_its_inputs(training):
+    rng = np.random.default_rng(10)
+    params = _bn_params(2, rng)
+    x, dout = _bn_batch((3, 2, 4, 5), rng)
+    before = _copies(x, dout, *params)
+    result = batchnorm2d_forward(x, *params, training=training, momentum=0.5)
+    batchnorm2d_backward(dout, result.cache)
+    for got, want in zip((x, dout, *params), before):
+        np.testing.assert_array_equal(got, want)
+
+
+def _bn_gradcheck(forward, backward, shape, training, seed, eps=1e-5):
+    rng = np.random.default_rng(seed)
+    gamma, beta, running_mean, running_var = _bn_params(shape[1], rng)
+    x, dout = _bn_batch(shape, rng)
+
+    def loss():
+        return np.sum(forward(x, gamma, beta, running_mean, running_var, training=training, eps=eps).out * dout)
+
+    result = forward(x, gamma, beta, running_mean, running_var, training=training, eps=eps)
+    dx, dgamma, dbeta = backward(dout, result.cache)
+    report = check_gradients(
+        loss, {"x": x, "gamma": gamma, "beta": beta}, {"x": dx, "gamma": dgamma, "beta": dbeta}, rtol=1e-7
+    )
+    assert report.max_error < 1e-7
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("n, eps", [(2, 0.5), (3, 1e-5), (3, 0.5), (17, 1e-5)])
+def test_batchnorm_backward_matches_finite_differences(n, eps, training):
+    """With N = 2 and a small eps, training-mode outputs are +-gamma whatever x is, and dx is
+    of the order of eps: finite differences would see only rounding, so that case uses eps=0.5."""
+    _bn_gradcheck(batchnorm_forward, batchnorm_backward, (n, 4), training, seed=11 + n, eps=eps)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", [(1, 2, 2, 3), (3, 2, 2, 2)])
+def test_batchnorm2d_backward_matches_finite_differences(shape, training):
+    _bn_gradcheck(batchnorm2d_forward, batchnorm2d_backward, shape, training, seed=12)
+
+
+def test_batchnorm_backward_in_training_mode_is_not_the_eval_formula():
+    """The batch statistics depend on x: dropping that dependence would fail the torch comparison above."""
+    rng = np.random.default_rng(13)
+    gamma, beta, running_mean, running_var = _bn_params(3, rng)
+    x, dout = _bn_batch((4, 3), rng)
+    cache = batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True).cache
+    dx = batchnorm_backward(dout, cache)[0]
+    assert_allclose(dx.sum(axis=0), 0.0, atol=1e-12)  # a shift of x changes nothing
+    assert not np.allclose(dx, dout * gamma * cache.inv_std)
+
+
+def test_batchnorm_one_example_raises_in_training_like_torch():
+    x = np.array([[1.0, 2.0, 3.0]])
+    params = (np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training") as ours:
+        batchnorm_forward(x, *params, training=True)
+    assert r"x of shape (1, 3)" in str(ours.value)
+    layer = torch.nn.BatchNorm1d(3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        layer(torch.tensor(x))
+
+
+def test_batchnorm_one_example_works_in_eval_like_torch():
+    rng = np.random.default_rng(14)
+    gamma, beta, running_mean, running_var = _bn_params(3, rng)
+    x, dout = _bn_batch((1, 3), rng)
+    layer = _torch_bn(torch.nn.BatchNorm1d, 3, gamma, beta, running_mean, running_var, 0.1)
+    result = batchnorm_forward(x, gamma, beta, running_mean, running_var, training=False)
+    grads = batchnorm_backward(dout, result.cache)
+    _assert_bn_step_matches(result, grads, _torch_bn_step(layer, x, dout, False), layer)
+
+
+def test_batchnorm2d_needs_two_values_per_channel_not_two_images():
+    params = (np.ones(2), np.zeros(2), np.zeros(2), np.ones(2))
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training.*\(1, 2, 1, 1\)"):
+        batchnorm2d_forward(np.ones((1, 2, 1, 1)), *params, training=True)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        torch.nn.BatchNorm2d(2, dtype=torch.float64)(torch.ones(1, 2, 1, 1, dtype=torch.float64))
+    out = batchnorm2d_forward(np.ones((1, 2, 1, 1)), *params, training=False).out
+    assert out.shape == (1, 2, 1, 1)
+    # one image of 2 x 2 pixels trains: covered against torch in test_batchnorm2d_matches_torch_over_steps
+
+
+def test_batchnorm_caches_are_named_tuples():
+    rng = np.random.default_rng(15)
+    params = _bn_params(3, rng)
+    result = batchnorm_forward(_bn_batch((4, 3), rng)[0], *params, training=True)
+    assert isinstance(result, BatchNormResult) and isinstance(result.cache, BatchNormCache)
+    assert result.cache.training is True and result.cache.gamma is params[0]
+    result2d = batchnorm2d_forward(_bn_batch((2, 3, 2, 2), rng)[0], *params, training=False)
+    assert isinstance(result2d.cache, BatchNorm2dCache) and result2d.cache.shape == (2, 3, 2, 2)
+    assert result2d.cache.flat.training is False
+
+
+BN_GOOD = dict(gamma=np.ones(3), beta=np.zeros(3), running_mean=np.zeros(3), running_var=np.ones(3))
+
+
+@pytest.mark.parametrize("name", ["gamma", "beta", "running_mean", "running_var"])
+def test_batchnorm_parameter_shape_mismatch_names_both_shapes(name):
+    args = dict(BN_GOOD, **{name: np.ones(2)})
+    match = rf"^{name} must have shape \(3,\) \(one per channel\) to match x.shape=\(4, 3\), got shape \(2,\)"
+    with pytest.raises(ValueError, match=match):
+        batchnorm_forward(np.ones((4, 3)), **args, training=True)
+    match = rf"^{name} must have shape \(3,\).*x.shape=\(4, 3, 2, 2\), got shape \(2,\)"
+    with pytest.raises(ValueError, match=match):
+        batchnorm2d_forward(np.ones((4, 3, 2, 2)), **args, training=True)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(momentum=-0.1), ValueError, r"^momentum must be >= 0.0, got -0.1"),
+    (dict(momentum=1.5), ValueError, r"^momentum must be <= 1.0, got 1.5"),
+    (dict(momentum=None), TypeError, r"^momentum must be a real number, got NoneType"),
+    (dict(eps=0.0), ValueError, r"^eps must be > 0.0, got 0.0"),
+    (dict(eps=-1e-5), ValueError, r"^eps must be > 0.0, got -1e-05"),
+    (dict(training=1), TypeError, r"^training must be a bool, got int 1"),
+    (dict(training="train"), TypeError, r"^training must be a bool, got str 'train'"),
+])
+@pytest.mark.parametrize("forward, shape", [(batchnorm_forward, (4, 3)), (batchnorm2d_forward, (4, 3, 2, 2))])
+def test_batchnorm_bad_settings_name_the_parameter(forward, shape, kwargs, error, match):
+    settings = dict(dict(training=True), **kwargs)
+    with pytest.raises(error, match=match):
+        forward(np.ones(shape), **BN_GOOD, **settings)
+
+
+@pytest.mark.parametrize("args, error, match", [
+    (dict(x=np.ones(3)), ValueError, "^x must be a 2-D array"),
+    (dict(x=np.ones((4, 3), dtype=int)), TypeError, "^x must be a floating-point array"),
+    (dict(x=np.full((4, 3), np.nan)), ValueError, "^x must contain only finite values"),
+    (dict(gamma=np.ones(3, dtype=int)), TypeError, "^gamma must be a floating-point array"),
+    (dict(running_var=np.array([1.0, -0.5, 1.0])), ValueError, r"^running_var must be >= 0, got a minimum of -0.5"),
+])
+def test_batchnorm_forward_bad_arrays(args, error, match):
+    args = dict(dict(x=np.ones((4, 3))), **BN_GOOD) | args
+    with pytest.raises(error, match=match):
+        batchnorm_forward(**args, training=False)
+
+
+def test_batchnorm2d_forward_wants_four_dimensions():
+    with pytest.raises(ValueError, match="^x must be a 4-D array, got a 2-D array of shape"):
+        batchnorm2d_forward(np.ones((4, 3)), **BN_GOOD, training=True)
+
+
+def test_batchnorm_settings_are_keyword_only_and_training_is_required():
+    x = np.ones((4, 3))
+    with pytest.raises(TypeError):
+        batchnorm_forward(x, *BN_GOOD.values(), True)
+    with pytest.raises(TypeError):
+        batchnorm_forward(x, *BN_GOOD.values())
+
+
+def test_batchnorm_backward_bad_inputs():
+    x = np.random.default_rng(16).standard_normal((4, 3))
+    result = batchnorm_forward(x, **BN_GOOD, training=True)
+    with pytest.raises(ValueError, match=r"^dout must have shape \(4, 3\).*got shape \(3, 4\)"):
+        batchnorm_backward(np.ones((3, 4)), result.cache)
+    with pytest.raises(ValueError, match="^dout must contain only finite"):
+        batchnorm_backward(np.full((4, 3), np.inf), result.cache)
+    with pytest.raises(TypeError, match="^cache must be the BatchNormCache returned by batchnorm_forward, got tuple"):
+        batchnorm_backward(np.ones((4, 3)), tuple(result.cache))
+    result2d = batchnorm2d_forward(x.reshape(1, 3, 2, 2), **BN_GOOD, training=True)
+    with pytest.raises(ValueError, match=r"^dout must have shape \(1, 3, 2, 2\).*got shape \(1, 3, 4, 1\)"):
+        batchnorm2d_backward(np.ones((1, 3, 4, 1)), result2d.cache)
+    with pytest.raises(TypeError, match="^cache must be the BatchNorm2dCache returned by batchnorm2d_forward"):
+        batchnorm2d_backward(np.ones((1, 3, 2, 2)), result2d.cache.flat)
+
+
+# ------------------------------------------------------------ layer norm
+
+LAYERNORM_SHAPES = [(4, 5), (1, 8), (2, 1), (3, 7, 6), (6,)]
+
+
+def _layernorm_data(shape, seed):
+    rng = np.random.default_rng(seed)
+    d = shape[-1]
+    per_row = shape[:-1] + (1,)  # each row its own mean and scale
+    x = rng.uniform(-3.0, 3.0, per_row) + rng.uniform(0.1, 4.0, per_row) * rng.standard_normal(shape)
+    return x, rng.standard_normal(d), rng.standard_normal(d), rng.standard_normal(shape)
+
+
+@pytest.mark.parametrize("eps", [1e-5, 0.3])
+@pytest.mark.parametrize("shape", LAYERNORM_SHAPES)
+def test_layernorm_matches_torch(shape, eps):
+    x, gamma, beta, dout = _layernorm_data(shape, seed=17)
+    out, cache = layernorm_forward(x, gamma, beta, eps=eps)
+    dx, dgamma, dbeta = layernorm_backward(dout, cache)
+
+    xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    outt = F.layer_norm(xt, (shape[-1],), gt, bt, eps)
+    outt.backward(torch.tensor(dout))
+    assert out.shape == shape and dx.shape == shape and dgamma.shape == dbeta.shape == (shape[-1],)
+    assert_allclose(out, outt.detach().numpy(), **BN_TOL)
+    assert_allclose(dx, xt.grad.numpy(), **BN_TOL)
+    assert_allclose(dgamma, gt.grad.numpy(), **BN_TOL)
+    assert_allclose(dbeta, bt.grad.numpy(), **BN_TOL)
+
+
+def test_layernorm_matches_the_torch_module():
+    x, gamma, beta, dout = _layernorm_data((3, 4, 5), seed=18)
+    layer = torch.nn.LayerNorm(5, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(gamma))
+        layer.bias.copy_(torch.tensor(beta))
+    xt = torch.tensor(x, requires_grad=True)
+    layer(xt).backward(torch.tensor(dout))
+    out, cache = layernorm_forward(x, gamma, beta, eps=layer.eps)
+    dx, dgamma, dbeta = layernorm_backward(dout, cache)
+    assert_allclose(out, layer(torch.tensor(x)).detach().numpy(), **BN_TOL)
+    assert_allclose(dx, xt.grad.numpy(), **BN_TOL)
+    assert_allclose(dgamma, layer.weight.grad.numpy(), **BN_TOL)
+    assert_allclose(dbeta, layer.bias.grad.numpy(), **BN_TOL)
+
+
+def test_layernorm_rows_are_independent():
+    x, gamma, beta, _ = _layernorm_data((5, 4), seed=19)
+    out, _ = layernorm_forward(x, gamma, beta)
+    for i in range(5):
+        assert_allclose(layernorm_forward(x[i:i + 1], gamma, beta)[0], out[i:i + 1], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4), (1, 3)])  # D = 2 would give dx ~ eps: see N = 2 above
+def test_layernorm_backward_matches_finite_differences(shape):
+    x, gamma, beta, dout = _layernorm_data(shape, seed=20)
+    _, cache = layernorm_forward(x, gamma, beta)
+    dx, dgamma, dbeta = layernorm_backward(dout, cache)
+    before = _copies(x, gamma, beta, dout)
+    report = check_gradients(
+        lambda: np.sum(layernorm_forward(x, gamma, beta)[0] * dout),
+        {"x": x, "gamma": gamma, "beta": beta}, {"x": dx, "gamma": dgamma, "beta": dbeta}, rtol=1e-7,
+    )
+    assert report.max_error < 1e-7
+    for got, want in zip((x, gamma, beta, dout), before):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_layernorm_cache_is_named_tuple():
+    x, gamma, beta, _ = _layernorm_data((3, 4), seed=21)
+    _, cache = layernorm_forward(x, gamma, beta)
+    assert isinstance(cache, LayerNormCache) and cache.gamma is gamma
+    assert cache.xhat.shape == (3, 4) and cache.inv_std.shape == (3, 1)
+
+
+@pytest.mark.parametrize("x, gamma, beta, eps, error, match", [
+    (np.ones((2, 3)), np.ones(2), np.zeros(3), 1e-5, ValueError,
+     r"^gamma must have shape \(3,\) \(one per feature\) to match x.shape=\(2, 3\), got shape \(2,\)"),
+    (np.ones((2, 3)), np.ones(3), np.zeros((1, 3)), 1e-5, ValueError,
+     r"^beta must have shape \(3,\).*x.shape=\(2, 3\), got shape \(1, 3\)"),
+    (np.ones((2, 3)), np.ones(3), np.zeros(3), 0.0, ValueError, r"^eps must be > 0.0, got 0.0"),
+    (np.ones((2, 3)), np.ones(3), np.zeros(3), "1e-5", TypeError, "^eps must be a real number"),
+    (np.ones((2, 3), dtype=int), np.ones(3), np.zeros(3), 1e-5, TypeError, "^x must be a floating-point array"),
+    (np.array(1.0), np.ones(1), np.zeros(1), 1e-5, ValueError, "^x must have at least 1 dimension"),
+])
+def test_layernorm_forward_bad_inputs(x, gamma, beta, eps, error, match):
+    with pytest.raises(error, match=match):
+        layernorm_forward(x, gamma, beta, eps=eps)
+
+
+def test_layernorm_backward_bad_inputs():
+    x, gamma, beta, _ = _layernorm_data((3, 4), seed=22)
+    _, cache = layernorm_forward(x, gamma, beta)
+    match = r"^dout and the forward output must have the same shape, got \(4, 3\) and \(3, 4\)"
+    with pytest.raises(ValueError, match=match):
+        layernorm_backward(np.ones((4, 3)), cache)
+    with pytest.raises(TypeError, match="^cache must be the LayerNormCache returned by layernorm_forward, got tuple"):
+        layernorm_backward(np.ones((3, 4)), tuple(cache))
