@@ -20,7 +20,7 @@ import torch
 from .._validation import as_float_array, as_labels, check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
 from ..history import History
-from ..init import INITIALIZERS
+from ..init import INITIALIZER_LABELS, INITIALIZERS
 from ..plotting import _choose_layers, plot_functions, plot_histograms_by_layer
 from .experiments import train_mlp
 from .hooks import ActivationRecorder, ActivationTrace, _check_bins
@@ -233,7 +233,8 @@ def activation_explorer(
                                  labels=["at initialization", f"after {trace.steps[-1]} SGD steps"],
                                  axes=bottom.subplots(1, len(layers), sharey=True, squeeze=False)[0])
         scheme = init_for(activation) if weight_init is None else weight_init
-        bottom.suptitle(f"Activations of a {depth}-layer {activation} MLP of width {width}, {scheme} init",
+        bottom.suptitle(f"Activations of a {depth}-layer {activation} MLP of width {width}, "
+                        f"{INITIALIZER_LABELS[scheme]} init",
                         fontsize="medium")
         plt.show()
 
