@@ -11,8 +11,10 @@ is to write it.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,8 @@ from .gradcheck import numerical_gradient
 from .losses import softmax
 
 __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
-           "check_sigmoid_factor", "check_elu", "check_gelu_minimum"]
+           "check_sigmoid_factor", "check_elu", "check_gelu_minimum", "check_batchnorm_forward",
+           "check_running_mean_steps"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -366,3 +369,267 @@ def check_gelu_minimum(answer: Any) -> bool:
         -value: "GELU is negative at its minimum.",
     }
     return check_answer(answer, value, name="gelu_min", decimals=3, mistakes=mistakes)
+
+
+# ------------------------------------------------------------ Chapter 4: batch normalization
+
+_BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default eps, the default of the student's function
+
+
+def _batchnorm_reference(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+    """Training-mode batch norm of ``x`` (N, D): each feature over the batch, biased variance."""
+    centred = x - x.mean(axis=0)
+    var = np.mean(centred**2, axis=0)  # two passes: the mean first, then the squares
+    return gamma * centred / np.sqrt(var + eps) + beta
+
+
+def _batchnorm_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]]:
+    """The checker's inputs: ``(x, gamma, beta, keyword arguments)``, all float64.
+
+    Batches of 3 and 2 standard-normal rows, then two batches of 64 whose
+    features have means 0, 100, 0, 0, -100 and standard deviations 1, 1,
+    0.001 (below sqrt(eps)), 1000, 0.01, plus a constant feature (all
+    zeros, like a dead ReLU unit); the last batch passes ``eps=0.01``.
+    """
+    rng = default_rng(seed)
+    scale = np.array([1.0, 1.0, 1e-3, 1e3, 1e-2, 0.0])
+    offset = np.array([0.0, 100.0, 0.0, 0.0, -100.0, 0.0])
+    cases = []
+    for n, d, kwargs in [(3, 4, {}), (2, 3, {}), (64, 6, {}), (64, 6, {"eps": 0.01})]:
+        x = rng.standard_normal((n, d))
+        if d == scale.size:
+            x = x * scale + offset
+        gamma = rng.uniform(0.5, 2.0, d) * rng.choice([-1.0, 1.0], d)
+        cases.append((x, gamma, rng.standard_normal(d), kwargs))
+    return cases
+
+
+def _batchnorm_output(got: Any, x: np.ndarray, call: str) -> tuple[np.ndarray | None, str | None]:
+    """``(out as a float64 array, None)``, or ``(None, what is wrong)`` if it has the wrong type, shape or NaN."""
+    if isinstance(got, tuple):
+        return None, f"the function returned a tuple of {len(got)}; return only out, an array of shape {x.shape}."
+    try:
+        raw = np.asarray(got)
+        out = raw.astype(float)
+    except (TypeError, ValueError):
+        return None, f"out must be an array of numbers, got {type(got).__name__}."
+    if out.shape != x.shape:
+        return None, f"out must have the shape of x, {x.shape}, got {out.shape} ({call})."
+    if raw.dtype.kind == "f" and raw.dtype.itemsize < 8:
+        return None, f"out has dtype {raw.dtype}; the inputs are float64: keep them in float64."
+    if not np.all(np.isfinite(out)):
+        i, j = np.argwhere(~np.isfinite(out))[0]
+        if np.ptp(x[:, j]) == 0:
+            return None, (f"out is {out[i, j]} in feature {j}, which is constant in this batch (all {x[0, j]:g}, "
+                          "like a dead ReLU unit): its variance is 0, and eps inside the square root is what keeps "
+                          "the division finite.")
+        return None, f"out is {out[i, j]} at row {i}, feature {j} ({call}); it should be finite."
+    return out, None
+
+
+def _batchnorm_hint(got: np.ndarray, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> str | None:
+    """The hint for a wrong batch-norm output: which plausible slip gives ``got``, or None."""
+    with np.errstate(all="ignore"):  # no eps divides 0 by 0 on the constant feature
+        slips = _batchnorm_slips(x, gamma, beta, eps)
+    for wrong, hint in slips:
+        if np.allclose(got, wrong, rtol=1e-8, atol=1e-8):
+            return hint
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    want = _batchnorm_reference(x, gamma, beta, eps)
+    bad = ~np.isclose(got, want, rtol=1e-10, atol=1e-10).all(axis=0)
+    offset_large = np.abs(mean) > 100 * np.sqrt(var)
+    if np.allclose(got, want, rtol=1e-4, atol=1e-4) and np.all(offset_large[bad]):
+        j = int(np.flatnonzero(bad)[0])
+        return (f"out is close but not right to 1e-10, and wrong only in feature {j} (mean {mean[j]:.4g}, "
+                f"std {np.sqrt(var[j]):.2g}). A variance computed as mean(x**2) - mean(x)**2 cancels almost every "
+                "digit when the mean is large compared with the spread: subtract the mean first, "
+                "var = mean((x - mean)**2).")
+    return None
+
+
+def _batchnorm_slips(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> list[tuple[np.ndarray, str]]:
+    """What each plausible slip computes, with its hint."""
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    xhat = (x - mean) / np.sqrt(var + eps)
+    row_mean, row_var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    slips = [
+        (gamma * (x - mean) / np.sqrt(x.var(axis=0, ddof=1) + eps) + beta,
+         "that is the unbiased variance (divided by N - 1): torch normalizes with the biased variance "
+         "(divide by N); the unbiased one goes only into running_var."),
+        (gamma * (x - row_mean) / np.sqrt(row_var + eps) + beta,
+         "each example is normalized over its features (axis=1): that is layer norm. Batch norm normalizes "
+         "each feature over the batch: mean and var over axis=0."),
+        (gamma * (x - mean) / (np.sqrt(var) + eps) + beta,
+         "eps is added to the standard deviation: it goes inside the square root, sqrt(var + eps)."),
+        (gamma * (x - mean) / (var + eps) + beta,
+         "that divides by var + eps: divide by the standard deviation, sqrt(var + eps)."),
+        (gamma * (x - mean) / np.sqrt(var) + beta,
+         "eps is missing: divide by sqrt(var + eps), not by sqrt(var)."),
+        (xhat, "that is x_hat, the normalized x: scale it by gamma and shift it by beta, out = gamma * x_hat + beta."),
+        (gamma * xhat, "beta is missing: out = gamma * x_hat + beta."),
+        (xhat + beta, "gamma is missing: out = gamma * x_hat + beta."),
+        (beta * xhat + gamma, "gamma and beta are swapped: gamma scales x_hat, beta shifts it."),
+    ]
+    if eps != _BN_EPS:  # else this slip gives the right answer
+        slips.append((_batchnorm_reference(x, gamma, beta, _BN_EPS),
+                      f"called with eps={eps:g} the result is the one for eps={_BN_EPS:g}: use the eps argument, "
+                      f"not a fixed {_BN_EPS:g}."))
+    return slips
+
+
+def check_batchnorm_forward(student_fn: Callable, *, seed: int = 0) -> bool:
+    r"""Check a student's ``my_batchnorm_forward(x, gamma, beta, eps=1e-5) -> out``.
+
+    The exercise: batch normalization's *training-mode* forward pass, as
+    ``torch.nn.BatchNorm1d`` computes it, with NumPy only. Every feature
+    ``j`` of a batch ``x`` of shape ``(N, D)`` is normalized with the mean
+    and the **biased** variance (divided by :math:`N`) of its column:
+
+    .. math::
+
+        \mu_j = \frac{1}{N} \sum_n x_{nj}, \qquad
+        \sigma^2_j = \frac{1}{N} \sum_n (x_{nj} - \mu_j)^2, \qquad
+        \text{out}_{nj} = \gamma_j \frac{x_{nj} - \mu_j}{\sqrt{\sigma^2_j + \epsilon}} + \beta_j
+
+    The expected value is computed here with plain NumPy (the tests check
+    that it is torch's). The function is called on four float64 batches:
+    3 and 2 random rows with the default ``eps``; then 64 rows whose
+    features have means up to :math:`\pm 100`, standard deviations from
+    0.001 to 1000, and one constant feature, with the default ``eps`` and
+    with ``eps=0.01`` passed as a keyword. The output must have shape
+    ``(N, D)``, be finite, keep float64, leave the inputs unchanged, and
+    match to a relative and absolute 1e-10. (The feature with mean -100 and
+    standard deviation 0.01 is what limits the absolute tolerance: its
+    inputs are known to 1e-14, which divided by 0.01 is about 1e-12, and
+    the sum that gives the mean adds a little more; a one-pass variance
+    :math:`\overline{x^2} - \bar x^2` is off by about 1e-7 there.)
+
+    Each plausible slip gets a hint: the unbiased variance, normalizing
+    each example (layer norm), ``eps`` outside the square root or missing
+    or ignored, dividing by the variance, ``gamma`` or ``beta`` missing or
+    swapped, the one-pass variance, a tuple such as ``(out, cache)``,
+    float32, NaN on a constant feature.
+
+    Parameters
+    ----------
+    student_fn : callable
+        ``student_fn(x, gamma, beta)`` and ``student_fn(x, gamma, beta,
+        eps=eps)``, with ``x`` of shape (N, D) and ``gamma``, ``beta`` of
+        shape (D,), returns ``out`` of shape (N, D). It gets copies of the
+        inputs.
+    seed : int, default 0
+        Seed of the random inputs, ``>= 0``.
+
+    Returns
+    -------
+    bool
+        Whether the function is right; a verdict is printed either way.
+
+    Notes
+    -----
+    Torch normalizes with the biased variance but puts the unbiased one,
+    :math:`\frac{N}{N-1}\sigma^2`, into ``running_var`` (see
+    :func:`lecturelib.layers.batchnorm_forward`).
+
+    References
+    ----------
+    Ioffe, S. and Szegedy, C. (2015). Batch normalization: accelerating
+    deep network training by reducing internal covariate shift. *ICML*.
+
+    Examples
+    --------
+    >>> from lecturelib.layers import batchnorm_forward
+    >>> def my_batchnorm_forward(x, gamma, beta, eps=1e-5):
+    ...     d = x.shape[1]
+    ...     return batchnorm_forward(x, gamma, beta, np.zeros(d), np.ones(d), training=True, eps=eps).out
+    >>> check_batchnorm_forward(my_batchnorm_forward)
+    Correct! out matches torch's training-mode BatchNorm1d for batches of 3, 2 and 64 rows, means up to +-100,
+    standard deviations from 0.001 to 1000, a constant feature, and eps=1e-05 and 0.01.
+    True
+    """
+    seed = check_int(seed, "seed", low=0)
+    for x, gamma, beta, kwargs in _batchnorm_cases(seed):
+        eps = kwargs.get("eps", _BN_EPS)
+        call = f"x of shape {x.shape}, " + (f"eps={eps:g}" if kwargs else f"eps left at its default {_BN_EPS:g}")
+        inputs = {"x": x.copy(), "gamma": gamma.copy(), "beta": beta.copy()}
+        got, failed, _ = _call_quietly(student_fn, *inputs.values(), **kwargs)
+        if failed:
+            return _verdict(False, failed)
+        for name, original in zip(inputs, (x, gamma, beta)):
+            if not np.array_equal(inputs[name], original):
+                return _verdict(False, f"the function changed its argument {name} in place (e.g. x -= mean): "
+                                       "a forward pass leaves its inputs alone; compute a new array (x - mean).")
+        out, failed = _batchnorm_output(got, x, call)
+        if failed:
+            return _verdict(False, failed)
+        want = _batchnorm_reference(x, gamma, beta, eps)
+        if np.allclose(out, want, rtol=1e-10, atol=1e-10):
+            continue
+        hint = _batchnorm_hint(out, x, gamma, beta, eps)
+        if hint is not None:
+            return _verdict(False, f"{hint} ({call})")
+        i, j = np.unravel_index(np.argmax(np.abs(out - want)), x.shape)
+        return _verdict(False, f"out is wrong for {call}: at row {i}, feature {j} (batch mean "
+                               f"{x[:, j].mean():.4g}, std {x[:, j].std():.2g}) expected {want[i, j]:.10g}, "
+                               f"got {out[i, j]:.10g}.")
+    return _verdict(True, "out matches torch's training-mode BatchNorm1d for batches of 3, 2 and 64 rows, means up to "
+                          "+-100, standard deviations from 0.001 to 1000, a constant feature, and eps=1e-05 and 0.01.")
+
+
+def _steps_within(momentum: Fraction, gap: Fraction) -> int:
+    """Smallest ``n`` with ``(1 - momentum)**n <= gap``: exact arithmetic, no rounding at the boundary."""
+    n, remaining = 0, Fraction(1)
+    while remaining > gap:
+        remaining *= 1 - momentum
+        n += 1
+    return n
+
+
+def check_running_mean_steps(answer: Any) -> bool:
+    r"""Check the number of training steps a running mean needs to come within 1 % of a constant batch mean.
+
+    The question: a ``BatchNorm1d`` layer with torch's default momentum
+    :math:`m = 0.1` starts with ``running_mean`` 0, and every training batch
+    has mean exactly 5 in that feature. After how many steps is the running
+    mean at least 4.95 for the first time? Torch's update
+    :math:`r \leftarrow (1 - m)\,r + m\,\mu` leaves a gap of
+    :math:`5 (1 - m)^n` after :math:`n` steps, so the answer is the smallest
+    :math:`n` with :math:`0.9^n \le 0.01`. It is computed here in exact
+    arithmetic so that the exercise cell does not show it. The answer is a
+    count: it must be exact (an integral float such as ``44.0`` is fine).
+    Plausible slips get a hint: the time constant :math:`1/m`, 10 % instead
+    of 1 %, the reversed momentum convention (CS231n's and Keras's, where
+    ``momentum`` weights the old value), one step short or one too many.
+    """
+    momentum, gap, target = Fraction(1, 10), Fraction(1, 100), 5
+    steps = _steps_within(momentum, gap)
+    keep, tau, threshold = 1 - momentum, int(1 / momentum), float(target * (1 - gap))
+
+    def running(n: int) -> float:
+        return float(target * (1 - keep**n))
+
+    mistakes = {
+        tau: (f"1/momentum = {tau} steps is the time constant: after {tau} steps the running mean is only "
+              f"{running(tau):.2f}, {running(tau) / target:.0%} of the way (roughly 1 - 1/e)."),
+        _steps_within(momentum, 10 * gap): (f"that is within {float(10 * gap):.0%} of {target}; the question asks for "
+                                            f"{float(gap):.0%} ({threshold:g})."),
+        _steps_within(keep, gap): ("that is the reversed convention: in torch momentum weights the new value, "
+                                   "r = (1 - momentum) * r + momentum * batch_mean."),
+        steps - 1: (f"one step short: {float(keep):g}**{steps - 1} = {float(keep**(steps - 1)):.4f} is still just "
+                    f"above {float(gap):g}, so the running mean is {running(steps - 1):.4f} < {threshold:g}."),
+        steps + 1: (f"one step too many: one step earlier the running mean is already at least {threshold:g}, and "
+                    "the question asks for the first time."),
+    }
+    if answer is None or answer is ...:
+        return _verdict(False, "set steps to your value first.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return _verdict(False, f"steps must be a number, got {type(answer).__name__} {answer!r}.")
+    if not isinstance(answer, numbers.Integral) and not float(answer).is_integer():
+        return _verdict(False, f"steps must be a whole number of training steps, got {answer!r}.")
+    n = int(answer)
+    if n == steps:
+        return _verdict(True, f"steps = {steps}: the running mean is {running(steps - 1):.4f} after {steps - 1} steps "
+                              f"and {running(steps):.4f} after {steps}.")
+    if n in mistakes:
+        return _verdict(False, f"steps = {n}: {mistakes[n]}")
+    return _verdict(False, f"steps = {n} is not right; try again.")
