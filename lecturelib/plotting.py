@@ -16,7 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.ticker import MaxNLocator
 
-from ._validation import as_float_array, as_labels, check_int, check_same_shape, check_shape
+from ._validation import as_float_array, as_labels, check_int, check_option, check_same_shape, check_shape
+from .normalization import BatchNormStream
 
 __all__ = [
     "PALETTE",
@@ -33,6 +34,7 @@ __all__ = [
     "plot_points",
     "plot_image_grid",
     "plot_signal_grid",
+    "plot_batchnorm_stream",
 ]
 
 #: Okabe-Ito colour-blind-safe palette (black last).
@@ -733,4 +735,93 @@ def plot_signal_grid(
             ax.set_ylabel(ylabel)
         if not new or i >= len(signals) - ncols:
             ax.set_xlabel(xlabel)
+    return axes
+
+
+# ---------------------------------------------------------------- batch norm's running statistics
+
+
+def plot_batchnorm_stream(
+    stream: BatchNormStream,
+    *,
+    mode: str = "eval",
+    axes: Sequence[Axes] | None = None,
+) -> list[Axes]:
+    r"""Two panels: the running mean finding the true mean, and the layer's outputs in one mode.
+
+    Left, the running mean after every training step (line), each batch's
+    mean (faint dots) and the true mean (dashed).  Right, the histogram
+    (density) of the test values' outputs in training mode (each test batch
+    normalized with its own statistics) or eval mode (the final running
+    statistics), with the standard normal density :math:`\varphi(z)` that a
+    well-normalized feature would follow.
+
+    The axes do not move with the settings, so that an explorer shows real
+    changes: the left y axis spans the true mean :math:`\pm 3` standard
+    deviations (and 0, where the running mean starts), the right panel
+    :math:`z \in [-4, 4]` and densities from 0 to 1.  The histogram's
+    density is a share of *all* outputs: those beyond :math:`\pm 4` are not
+    drawn and a note in the panel says how many there are.  Very small training batches
+    pile their outputs up at a few values (batch size 2: exactly
+    :math:`\pm 1`, up to :math:`\epsilon`), whose bars run off the top.
+
+    Parameters
+    ----------
+    stream : BatchNormStream
+        From :func:`lecturelib.normalization.batchnorm_stream`.
+    mode : {"eval", "train"}, default "eval"
+        Which outputs to draw on the right.
+    axes : sequence of two Axes, optional
+        Left and right panel; default a new row of two.
+
+    Returns
+    -------
+    list of Axes
+        ``[left, right]``.
+    """
+    if not isinstance(stream, BatchNormStream):
+        raise TypeError(f"stream must be the BatchNormStream returned by batchnorm_stream, "
+                        f"got {type(stream).__name__}")
+    mode = check_option(mode, "mode", ("eval", "train"))
+    if axes is None:
+        _, row = plt.subplots(1, 2, figsize=(9.6, 3.6), layout="constrained")
+        axes = list(row)
+    axes = list(axes)
+    if len(axes) != 2 or not all(isinstance(ax, Axes) for ax in axes):
+        raise ValueError(f"axes must hold two matplotlib Axes (left, right), got {len(axes)} items")
+    left, right = axes
+
+    steps = np.arange(1, len(stream.running_mean) + 1)
+    momentum = "None (cumulative)" if stream.momentum is None else f"{stream.momentum:g}"
+    left.plot(steps, stream.running_mean, color=color(0), linewidth=1.8, label="running mean", zorder=2)
+    # the faint dots go on top: with momentum 1 the running mean *is* each step's batch mean
+    left.scatter(steps, stream.batch_means, s=10, color=color(1), alpha=0.55, linewidth=0, label="batch mean",
+                 zorder=3)
+    left.axhline(stream.true_mean, color=color(7), linestyle="--", linewidth=1.2,
+                 label=f"true mean ({stream.true_mean:g})", zorder=4)
+    spread = 3.0 * np.sqrt(stream.true_var)
+    left.set(xlim=(0, steps[-1] + 1),
+             ylim=(min(0.0, stream.true_mean - spread), max(0.0, stream.true_mean + spread)),
+             xlabel="training step", ylabel="feature value",
+             title=f"Running mean over training\nbatch size {stream.batch_size}, momentum {momentum}")
+    left.legend(fontsize="small", loc="lower right")
+    left.grid(alpha=0.3)
+
+    values = stream.eval_out if mode == "eval" else stream.train_out
+    statistics = "the running statistics" if mode == "eval" else "each test batch's own statistics"
+    edges = np.linspace(-4.0, 4.0, 65)
+    weights = np.full(len(values), 1.0 / (len(values) * (edges[1] - edges[0])))  # density over all values
+    right.hist(values, bins=edges, weights=weights, histtype="stepfilled", color=color(0), alpha=0.45,
+               label=f"outputs in {mode} mode", zorder=1)
+    z = np.linspace(-4.0, 4.0, 401)
+    right.plot(z, np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi), color=color(5), linestyle="--", linewidth=1.6,
+               label="standard normal density", zorder=2)
+    outside = int(np.sum(np.abs(values) > 4.0))
+    if outside:  # a note inside the panel, so that the panel keeps its size from setting to setting
+        right.text(0.02, 0.97, f"{outside} of {len(values)} outputs\nbeyond $\\pm 4$, not drawn",
+                   transform=right.transAxes, va="top", fontsize="small")
+    right.set(xlim=(-4.0, 4.0), ylim=(0.0, 1.0), xlabel="batch-norm output (scale 1, shift 0)",
+              ylabel="density", title=f"Outputs in {mode} mode, normalized with\n{statistics}")
+    right.legend(fontsize="small", loc="upper right")
+    right.grid(alpha=0.3)
     return axes

@@ -17,9 +17,10 @@ from ._validation import as_float_array, check_int, check_option
 from .activations import ACTIVATIONS
 from .init import INITIALIZER_LABELS, INITIALIZERS
 from .diagnostics import activation_profile, gradient_norm_profile, over_seeds
-from .plotting import plot_layer_profile, plot_profiles_by_activation
+from .normalization import batchnorm_stream
+from .plotting import plot_batchnorm_stream, plot_layer_profile, plot_profiles_by_activation
 
-__all__ = ["gradient_norm_explorer", "init_explorer"]
+__all__ = ["gradient_norm_explorer", "init_explorer", "batchnorm_explorer"]
 
 
 def _check_names(names: Sequence[str], param: str, allowed) -> None:
@@ -118,4 +119,38 @@ def init_explorer(
                                     description="activation"),
         depth=widgets.IntSlider(value=depth, min=1, max=max_depth, step=1, description="depth",
                                 continuous_update=False),
+    )
+
+
+#: The batch sizes :func:`batchnorm_explorer` offers.
+BATCHNORM_BATCH_SIZES: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256)
+#: The momenta :func:`batchnorm_explorer` offers: label -> torch's ``momentum``.
+BATCHNORM_MOMENTA: dict[str, float | None] = {
+    "0.01": 0.01, "0.03": 0.03, "0.1": 0.1, "0.3": 0.3, "1.0": 1.0, "None (cumulative)": None,
+}
+
+
+def batchnorm_explorer(*, steps: int = 200, seed: int = 0) -> widgets.interactive:
+    """Choose batch size, momentum and mode; see batch norm's running mean and its outputs.
+
+    Each change reruns :func:`lecturelib.normalization.batchnorm_stream` with
+    the same ``seed`` (so the test values stay the same) and redraws
+    :func:`lecturelib.plotting.plot_batchnorm_stream`, whose axes stay fixed.
+    """
+    steps = check_int(steps, "steps", low=1)
+    seed = check_int(seed, "seed", low=0)
+
+    def show(batch_size: int, momentum: str, mode: str) -> None:
+        stream = batchnorm_stream(batch_size=batch_size, momentum=BATCHNORM_MOMENTA[momentum], steps=steps,
+                                  rng=default_rng(seed))
+        plot_batchnorm_stream(stream, mode=mode)
+        plt.show()
+
+    return widgets.interactive(
+        show,
+        batch_size=widgets.SelectionSlider(options=list(BATCHNORM_BATCH_SIZES), value=32,
+                                           description="batch size", continuous_update=False),
+        momentum=widgets.Dropdown(options=list(BATCHNORM_MOMENTA), value="0.1", description="momentum"),
+        mode=widgets.ToggleButtons(options=[("train mode", "train"), ("eval mode", "eval")], value="eval",
+                                   description="mode"),
     )

@@ -551,3 +551,80 @@ def test_statistics_plots_are_public():
 
     assert {"plot_functions", "plot_layer_statistic_over_time", "plot_histograms_by_layer",
             "plot_activation_histograms_over_time"} <= set(plotting.__all__)
+
+
+# ---------------------------------------------------------------- batch norm's running statistics
+
+
+def _stream(**kwargs):
+    from lecturelib.normalization import batchnorm_stream
+
+    return batchnorm_stream(**(dict(batch_size=16, steps=50, rng=np.random.default_rng(0)) | kwargs))
+
+
+@pytest.mark.parametrize("mode", ["eval", "train"])
+@pytest.mark.parametrize("momentum, label", [(0.1, "0.1"), (None, "None (cumulative)")])
+def test_plot_batchnorm_stream_draws_both_panels(mode, momentum, label):
+    from lecturelib.plotting import plot_batchnorm_stream
+
+    stream = _stream(momentum=momentum)
+    axes = plot_batchnorm_stream(stream, mode=mode)
+    assert len(axes) == 2 and all(isinstance(ax, Axes) for ax in axes)
+    left, right = axes
+    assert left.get_title() == f"Running mean over training\nbatch size 16, momentum {label}"
+    assert (left.get_xlabel(), left.get_ylabel()) == ("training step", "feature value")
+    assert _legend_texts(left) == ["running mean", "batch mean", "true mean (3)"]
+    running, true_mean = left.lines
+    assert_allclose(running.get_xdata(), np.arange(1, 51))
+    assert_allclose(running.get_ydata(), stream.running_mean)
+    assert_allclose(true_mean.get_ydata(), [3.0, 3.0])
+    assert true_mean.get_linestyle() == "--"
+    (dots,) = left.collections
+    assert_allclose(dots.get_offsets(), np.c_[np.arange(1, 51), stream.batch_means])
+    assert dots.get_zorder() > running.get_zorder()  # the dots stay visible where they sit on the line
+    assert left.get_ylim() == (-3.0, 9.0)  # the true mean +- 3 std, fixed whatever the settings
+
+    assert right.get_title().startswith(f"Outputs in {mode} mode, normalized with\n")
+    assert (right.get_xlabel(), right.get_ylabel()) == ("batch-norm output (scale 1, shift 0)", "density")
+    assert _legend_texts(right) == [f"outputs in {mode} mode", "standard normal density"]
+    (histogram,) = right.patches
+    (normal,) = right.lines
+    assert_allclose(normal.get_ydata().max(), 1 / np.sqrt(2 * np.pi), rtol=1e-4)
+    assert to_rgba(histogram.get_facecolor())[:3] == to_rgb(PALETTE[0])
+    assert (right.get_xlim(), right.get_ylim()) == ((-4.0, 4.0), (0.0, 1.0))
+    assert len(right.texts) == 0  # nothing beyond +-4 here
+
+
+def test_plot_batchnorm_stream_histogram_is_a_density_over_all_outputs():
+    from lecturelib.plotting import plot_batchnorm_stream
+
+    stream = _stream(batch_size=2, momentum=1.0, steps=3, n_test=500, rng=np.random.default_rng(3))
+    _, right = plot_batchnorm_stream(stream)
+    outside = int(np.sum(np.abs(stream.eval_out) > 4))
+    assert outside > 0  # with a batch of 2 as the running statistics, some outputs land far out
+    (note,) = right.texts
+    assert note.get_text().startswith(f"{outside} of 500 outputs")
+    (histogram,) = right.patches
+    xy = histogram.get_xy()
+    tops = xy[1:-1:2, 1]  # the stepfilled outline's top: one height per bin
+    assert_allclose(tops.sum() * 8 / 64, 1 - outside / 500, rtol=1e-9)
+
+
+def test_plot_batchnorm_stream_on_given_axes_and_errors():
+    from lecturelib.plotting import plot_batchnorm_stream
+
+    stream = _stream()
+    _, given = plt.subplots(1, 2)
+    assert plot_batchnorm_stream(stream, mode="train", axes=given) == list(given)
+    with pytest.raises(ValueError, match=r"^mode must be one of \['eval', 'train'\], got 'test'"):
+        plot_batchnorm_stream(stream, mode="test")
+    with pytest.raises(ValueError, match="^axes must hold two matplotlib Axes"):
+        plot_batchnorm_stream(stream, axes=given[:1])
+    with pytest.raises(TypeError, match="^stream must be the BatchNormStream"):
+        plot_batchnorm_stream({"running_mean": np.zeros(3)})
+
+
+def test_plot_batchnorm_stream_is_public():
+    import lecturelib.plotting as plotting
+
+    assert "plot_batchnorm_stream" in plotting.__all__

@@ -158,3 +158,100 @@ def test_init_explorer_validation():
         init_explorer(x, n_seeds=2)
     with pytest.raises(ValueError, match="activations must be a non-empty sequence of names, got 'relu'"):
         init_explorer(x, activations="relu")
+
+
+# ---------------------------------------------------------------- batch norm explorer
+
+
+def _batchnorm_panels():
+    """(left, right) Axes of the last figure the batch norm explorer drew."""
+    left, right = plt.figure(plt.get_fignums()[-1]).axes
+    return left, right
+
+
+def test_batchnorm_explorer_controls_and_first_drawing(callback_errors):
+    from lecturelib.normalization import batchnorm_stream
+    from lecturelib.widgets import batchnorm_explorer
+
+    w = batchnorm_explorer(steps=30, seed=3)
+    assert isinstance(w, widgets.interactive)
+    batch_size, momentum, mode = w.children[:3]
+    assert isinstance(batch_size, widgets.SelectionSlider) and batch_size.description == "batch size"
+    assert batch_size.options == (2, 4, 8, 16, 32, 64, 128, 256) and batch_size.value == 32
+    assert isinstance(momentum, widgets.Dropdown) and momentum.description == "momentum"
+    assert momentum.options == ("0.01", "0.03", "0.1", "0.3", "1.0", "None (cumulative)")
+    assert momentum.value == "0.1"
+    assert isinstance(mode, widgets.ToggleButtons) and mode.value == "eval"
+    assert [value for _, value in mode.options] == ["train", "eval"]
+    assert callback_errors() == []
+    left, right = _batchnorm_panels()
+    want = batchnorm_stream(batch_size=32, momentum=0.1, steps=30, rng=np.random.default_rng(3))
+    assert_allclose(left.lines[0].get_ydata(), want.running_mean, rtol=1e-12)
+    assert right.get_title().startswith("Outputs in eval mode")
+
+
+@pytest.mark.parametrize("control, values", [
+    (0, (2, 4, 8, 16, 32, 64, 128, 256)),
+    (1, ("0.01", "0.03", "0.1", "0.3", "1.0", "None (cumulative)")),
+    (2, ("train", "eval")),
+])
+def test_batchnorm_explorer_redraws_for_every_option(callback_errors, control, values):
+    from lecturelib.normalization import batchnorm_stream
+    from lecturelib.widgets import BATCHNORM_MOMENTA, batchnorm_explorer
+
+    w = batchnorm_explorer(steps=20)
+    for value in values:
+        w.children[control].value = value
+        w.update()  # draws even when the value is the one already shown
+        assert callback_errors() == []
+        batch_size, momentum, mode = (c.value for c in w.children[:3])
+        left, right = _batchnorm_panels()
+        want = batchnorm_stream(batch_size=batch_size, momentum=BATCHNORM_MOMENTA[momentum], steps=20,
+                                rng=np.random.default_rng(0))
+        assert_allclose(left.lines[0].get_ydata(), want.running_mean, rtol=1e-12)
+        assert f"batch size {batch_size}," in left.get_title()
+        assert right.get_title().startswith(f"Outputs in {mode} mode")
+        assert (left.get_ylim(), right.get_xlim(), right.get_ylim()) == ((-3.0, 9.0), (-4.0, 4.0), (0.0, 1.0))
+        plt.close("all")
+
+
+def test_batchnorm_explorer_cumulative_momentum_reaches_the_stream_as_none(callback_errors):
+    from lecturelib.widgets import batchnorm_explorer
+
+    w = batchnorm_explorer(steps=10)
+    w.children[1].value = "None (cumulative)"
+    left, _ = _batchnorm_panels()
+    assert left.get_title().endswith("momentum None (cumulative)")
+    (dots,) = left.collections
+    batch_means = dots.get_offsets()[:, 1]
+    assert_allclose(left.lines[0].get_ydata(), np.cumsum(batch_means) / np.arange(1, 11), rtol=1e-12)
+    assert callback_errors() == []
+
+
+def test_batchnorm_explorer_redraws_quickly(callback_errors):
+    import time
+
+    from lecturelib.widgets import batchnorm_explorer
+
+    w = batchnorm_explorer()
+    w.children[0].value = 256
+    times = []
+    for mode in ("train", "eval", "train"):
+        start = time.perf_counter()
+        w.children[2].value = mode
+        times.append(time.perf_counter() - start)
+        plt.close("all")
+    assert callback_errors() == []
+    assert max(times) < 0.5, times
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(steps=0), ValueError, "^steps must be >= 1, got 0"),
+    (dict(steps=2.5), TypeError, "^steps must be an integer, got float 2.5"),
+    (dict(seed=-1), ValueError, "^seed must be >= 0, got -1"),
+])
+def test_batchnorm_explorer_bad_arguments_raise_at_construction(kwargs, error, match):
+    from lecturelib.widgets import batchnorm_explorer
+
+    with pytest.raises(error, match=match):
+        batchnorm_explorer(**kwargs)
