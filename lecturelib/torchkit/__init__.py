@@ -21,6 +21,10 @@ autograd, modules and optimizers live here:
 - :mod:`~lecturelib.torchkit.experiments`: the chapters' experiments on
   torch's own modules (PyTorch's default initialization measured, the
   30-layer training run);
+- :mod:`~lecturelib.torchkit.normalization`: batch norm's train and eval
+  modes on torch's modules: evaluation in train mode (the bug),
+  recalibrating running statistics, one example's dependence on its batch,
+  and the numpy batch norm's parity with ``nn.BatchNorm1d``;
 - :mod:`~lecturelib.torchkit.autograd`: what autograd keeps for the backward
   pass, counted in bytes;
 - :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models;
