@@ -747,7 +747,7 @@ def plot_batchnorm_stream(
     mode: str = "eval",
     axes: Sequence[Axes] | None = None,
 ) -> list[Axes]:
-    r"""Two panels: the running mean finding the true mean, and the layer's outputs in one mode.
+    r"""The running mean finding the true mean, and the layer's outputs in one mode or both.
 
     Left, the running mean after every training step (line), each batch's
     mean (faint dots) and the true mean (dashed).  Right, the histogram
@@ -769,27 +769,33 @@ def plot_batchnorm_stream(
     ----------
     stream : BatchNormStream
         From :func:`lecturelib.normalization.batchnorm_stream`.
-    mode : {"eval", "train"}, default "eval"
-        Which outputs to draw on the right.
-    axes : sequence of two Axes, optional
-        Left and right panel; default a new row of two.
+    mode : {"eval", "train", "both"}, default "eval"
+        Which outputs to draw on the right; ``"both"`` draws the train-mode
+        and the eval-mode outputs in two panels side by side, so that the
+        two modes of the same layer can be compared.
+    axes : sequence of Axes, optional
+        Left and right panel (three with ``mode="both"``: left, train,
+        eval); default a new row.
 
     Returns
     -------
     list of Axes
-        ``[left, right]``.
+        ``[left, right]``, or ``[left, train, eval]`` with ``mode="both"``.
     """
     if not isinstance(stream, BatchNormStream):
         raise TypeError(f"stream must be the BatchNormStream returned by batchnorm_stream, "
                         f"got {type(stream).__name__}")
-    mode = check_option(mode, "mode", ("eval", "train"))
+    mode = check_option(mode, "mode", ("eval", "train", "both"))
+    n_panels = 3 if mode == "both" else 2
     if axes is None:
-        _, row = plt.subplots(1, 2, figsize=(9.6, 3.6), layout="constrained")
+        _, row = plt.subplots(1, n_panels, figsize=(4.8 * n_panels, 3.6), layout="constrained")
         axes = list(row)
     axes = list(axes)
-    if len(axes) != 2 or not all(isinstance(ax, Axes) for ax in axes):
-        raise ValueError(f"axes must hold two matplotlib Axes (left, right), got {len(axes)} items")
-    left, right = axes
+    if len(axes) != n_panels or not all(isinstance(ax, Axes) for ax in axes):
+        names = "left, train, eval" if mode == "both" else "left, right"
+        raise ValueError(f"axes must hold {n_panels} matplotlib Axes ({names}) with mode={mode!r}, "
+                         f"got {len(axes)} items")
+    left = axes[0]
 
     steps = np.arange(1, len(stream.running_mean) + 1)
     momentum = "None (cumulative)" if stream.momentum is None else f"{stream.momentum:g}"
@@ -807,6 +813,14 @@ def plot_batchnorm_stream(
     left.legend(fontsize="small", loc="lower right")
     left.grid(alpha=0.3)
 
+    modes = ["train", "eval"] if mode == "both" else [mode]
+    for right, panel_mode in zip(axes[1:], modes):
+        _plot_batchnorm_outputs(right, stream, panel_mode)
+    return axes
+
+
+def _plot_batchnorm_outputs(right: Axes, stream: BatchNormStream, mode: str) -> None:
+    """The histogram panel of :func:`plot_batchnorm_stream` for one mode."""
     values = stream.eval_out if mode == "eval" else stream.train_out
     statistics = "the running statistics" if mode == "eval" else "each test batch's own statistics"
     edges = np.linspace(-4.0, 4.0, 65)
@@ -818,10 +832,9 @@ def plot_batchnorm_stream(
                label="standard normal density", zorder=2)
     outside = int(np.sum(np.abs(values) > 4.0))
     if outside:  # a note inside the panel, so that the panel keeps its size from setting to setting
-        right.text(0.02, 0.97, f"{outside} of {len(values)} outputs\nbeyond $\\pm 4$, not drawn",
-                   transform=right.transAxes, va="top", fontsize="small")
+        right.text(0.98, 0.78, f"{outside} of {len(values)} outputs\nbeyond $\\pm 4$, not drawn",
+                   transform=right.transAxes, va="top", ha="right", fontsize="small")
     right.set(xlim=(-4.0, 4.0), ylim=(0.0, 1.0), xlabel="batch-norm output (scale 1, shift 0)",
               ylabel="density", title=f"Outputs in {mode} mode, normalized with\n{statistics}")
     right.legend(fontsize="small", loc="upper right")
     right.grid(alpha=0.3)
-    return axes

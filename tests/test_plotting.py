@@ -616,9 +616,9 @@ def test_plot_batchnorm_stream_on_given_axes_and_errors():
     stream = _stream()
     _, given = plt.subplots(1, 2)
     assert plot_batchnorm_stream(stream, mode="train", axes=given) == list(given)
-    with pytest.raises(ValueError, match=r"^mode must be one of \['eval', 'train'\], got 'test'"):
+    with pytest.raises(ValueError, match=r"^mode must be one of \['eval', 'train', 'both'\], got 'test'"):
         plot_batchnorm_stream(stream, mode="test")
-    with pytest.raises(ValueError, match="^axes must hold two matplotlib Axes"):
+    with pytest.raises(ValueError, match="^axes must hold 2 matplotlib Axes"):
         plot_batchnorm_stream(stream, axes=given[:1])
     with pytest.raises(TypeError, match="^stream must be the BatchNormStream"):
         plot_batchnorm_stream({"running_mean": np.zeros(3)})
@@ -628,3 +628,20 @@ def test_plot_batchnorm_stream_is_public():
     import lecturelib.plotting as plotting
 
     assert "plot_batchnorm_stream" in plotting.__all__
+
+
+def test_plot_batchnorm_stream_both_modes_side_by_side():
+    from lecturelib.normalization import batchnorm_stream
+    from lecturelib.plotting import plot_batchnorm_stream
+    stream = batchnorm_stream(batch_size=4, rng=np.random.default_rng(0))
+    left, train_ax, eval_ax = plot_batchnorm_stream(stream, mode="both")
+    assert "train mode" in train_ax.get_title() and "eval mode" in eval_ax.get_title()
+    assert train_ax.get_legend_handles_labels()[1][0] == "outputs in train mode"
+    assert eval_ax.get_legend_handles_labels()[1][0] == "outputs in eval mode"
+    # the two histograms differ: batch statistics against running statistics
+    outlines = [ax.patches[0].get_xy() for ax in (train_ax, eval_ax)]
+    assert outlines[0].shape != outlines[1].shape or not np.allclose(*outlines)
+    fig, two = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="axes must hold 3 matplotlib Axes"):
+        plot_batchnorm_stream(stream, mode="both", axes=two)
+    plt.close("all")

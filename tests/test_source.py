@@ -58,3 +58,29 @@ def test_show_source_renders_as_python():
 def test_show_source_rejects_objects_without_source(obj, kind):
     with pytest.raises(TypeError, match=f"^obj must be a function, method or class, got {kind}$"):
         show_source(obj)
+
+
+@pytest.mark.parametrize("obj, start", OBJECTS)
+def test_show_source_without_docstring_drops_only_the_docstring(obj, start):
+    full, bare = show_source(obj).data, show_source(obj, docstring=False).data
+    compile(bare, "<show_source>", "exec")
+    assert bare.startswith(start)
+    doc = inspect.getdoc(obj)
+    if doc:
+        assert doc.splitlines()[0] in full and doc.splitlines()[0] not in bare
+    # every line that is kept is a line of the full source, in the same order
+    kept = iter(full.splitlines())
+    assert all(line in kept for line in bare.splitlines())
+    assert len(full.splitlines()) - len(bare.splitlines()) == (
+        0 if doc is None else len(full.splitlines()) - len(bare.splitlines()))
+
+
+def test_show_source_without_docstring_keeps_a_function_without_one():
+    def plain(x):
+        return x + 1
+    assert show_source(plain, docstring=False).data == show_source(plain).data
+
+
+def test_show_source_docstring_must_be_a_bool():
+    with pytest.raises(TypeError, match="docstring must be a bool"):
+        show_source(linear_backward, docstring="no")
