@@ -63,6 +63,9 @@ CLAIMS = {
     "amplification": ("a zero-variance direction is multiplied by 1 / sqrt(eps)",
                       lambda v: v == round(1 / math.sqrt(EPS))),
     "white_train_max": ("no training value comes near the amplification", lambda v: v < _v("amplification") / 5),
+    "likeness_small": ("eps 1e-5: a whitened digit resembles its original only weakly", lambda v: v < 0.9),
+    "likeness_large": ("eps 100: it resembles it closely, more than with eps 1e-5",
+                       lambda v: v > 0.95 and v > _v("likeness_small") + 0.05),
     "white_val_max": ("one unit of ink on a blank pixel: about 1 / sqrt(eps)",
                       lambda v: abs(v - 1 / math.sqrt(EPS)) <= 2),
     # internal covariate shift
