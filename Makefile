@@ -54,6 +54,7 @@ execute: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py chapters/*.ipynb appendix/*.ipynb --output benchmarks/results.md
+	$(BIN)/python benchmarks/optimizers.py --append-to benchmarks/results.md
 
 clean:
 	rm -rf _build .pytest_cache
