@@ -332,3 +332,62 @@ def test_drop_last_is_checked():
         train(net, x, y, optimizer=opt, epochs=1, drop_last=1)
     with pytest.raises(ValueError, match="^batch_size must be at most the 10 training examples"):
         train(net, x, y, optimizer=opt, epochs=1, batch_size=11, drop_last=True)
+
+
+# ---------------------------------------------------------------- batch_callback
+
+
+@pytest.mark.parametrize(("n", "batch_size", "epochs"), [(96, 16, 2), (50, 7, 3)])
+def test_batch_callback_sees_every_step_and_its_batch_loss(n, batch_size, epochs):
+    x, y = _blobs(n)
+    net = _net()
+    calls = []
+    h = train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.05), epochs=epochs, batch_size=batch_size,
+              batch_callback=lambda step, loss: calls.append(("batch", step, loss)),
+              callback=lambda step, model: calls.append(("model", step)))
+    steps_per_epoch = -(-n // batch_size)
+    assert calls[0] == ("model", 0)
+    assert [c[:2] for c in calls[1:]] == [
+        c for step in range(1, epochs * steps_per_epoch + 1) for c in (("batch", step), ("model", step))]
+    losses = np.array([c[2] for c in calls if c[0] == "batch"]).reshape(epochs, steps_per_epoch)
+    assert all(type(c[2]) is float for c in calls if c[0] == "batch")
+    sizes = np.array([min(batch_size, n - start) for start in range(0, n, batch_size)])
+    np.testing.assert_allclose(losses @ sizes / n, h["loss"][1:], rtol=1e-12)  # the epoch's loss is their mean
+
+
+def test_batch_loss_is_the_loss_before_the_step():
+    x, y = _blobs(24)
+    net, ref = _net(dtype=torch.float64), _net(dtype=torch.float64)
+    seen = []
+    train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=2, batch_size=24,
+          batch_callback=lambda step, loss: seen.append(loss))
+    want = []
+    for _ in range(2):
+        loss = nn.functional.cross_entropy(ref(torch.from_numpy(x)), torch.from_numpy(y))
+        want.append(loss.item())
+        grads = torch.autograd.grad(loss, list(ref.parameters()))
+        with torch.no_grad():
+            for p, g in zip(ref.parameters(), grads):
+                p -= 0.1 * g
+    np.testing.assert_allclose(seen, want, rtol=1e-12)
+
+
+def test_a_batch_callback_that_only_reads_leaves_the_run_unchanged_and_can_stop_it():
+    (h1, net1) = _fit(seed=2)
+    (h2, net2) = _fit(seed=2, batch_callback=lambda step, loss: None)
+    assert h1.metrics == h2.metrics
+    for p1, p2 in zip(net1.parameters(), net2.parameters()):
+        assert torch.equal(p1, p2)
+
+    def stop(step, loss):
+        if step == 2:
+            raise RuntimeError("stop at step 2")
+
+    with pytest.raises(RuntimeError, match="stop at step 2"):
+        _fit(batch_callback=stop)
+
+
+@pytest.mark.parametrize("batch_callback", [3, "print"])
+def test_batch_callback_must_be_callable(batch_callback):
+    with pytest.raises(TypeError, match=r"^batch_callback must be callable as batch_callback\(step, loss\) or None"):
+        _bad(batch_callback=batch_callback)

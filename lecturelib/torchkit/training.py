@@ -27,7 +27,7 @@ from torch import nn
 from .._validation import check_int
 from ..history import History
 
-__all__ = ["Callback", "LossFn", "to_tensors", "evaluate", "train"]
+__all__ = ["BatchCallback", "Callback", "LossFn", "to_tensors", "evaluate", "train"]
 
 #: ``loss_fn(logits, targets) -> scalar``, the mean loss over the batch.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -35,6 +35,10 @@ LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 #: ``callback(step, model)``, called by :func:`train` before training (step 0)
 #: and after every optimizer step (steps 1, 2, ...).
 Callback = Callable[[int, nn.Module], object]
+
+#: ``batch_callback(step, loss)``, called by :func:`train` after every optimizer
+#: step (steps 1, 2, ...) with the mini-batch loss that step descended.
+BatchCallback = Callable[[int, float], object]
 
 
 def _model_dtype_device(model: Any) -> tuple[torch.dtype, torch.device]:
@@ -115,6 +119,15 @@ def _check_callback(callback: Any) -> Callback:
     return callback
 
 
+def _check_batch_callback(batch_callback: Any) -> BatchCallback:
+    if batch_callback is None:
+        return lambda step, loss: None
+    if not callable(batch_callback):
+        raise TypeError("batch_callback must be callable as batch_callback(step, loss) or None, "
+                        f"got {type(batch_callback).__name__}")
+    return batch_callback
+
+
 def _check_loss_fn(loss_fn: Any) -> LossFn:
     if loss_fn is None:
         return nn.functional.cross_entropy
@@ -180,12 +193,12 @@ def evaluate(
 
 def _train_epoch(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer,
-    loss_fn: LossFn, batch_size: int, generator: torch.Generator, after_step: Callable[[], None],
+    loss_fn: LossFn, batch_size: int, generator: torch.Generator, after_step: Callable[[float], None],
     drop_last: bool = False,
 ) -> tuple[float, float]:
     """One pass over ``(x, y)`` in a random order; returns mean loss and accuracy of the batches.
 
-    ``after_step()`` runs after every ``optimizer.step()``.
+    ``after_step(batch_loss)`` runs after every ``optimizer.step()``.
     """
     order = torch.randperm(len(y), generator=generator).to(y.device)
     n_used = len(y) - len(y) % batch_size if drop_last else len(y)
@@ -198,8 +211,9 @@ def _train_epoch(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            after_step()
-            total_loss += loss.item() * len(idx)
+            batch_loss = loss.item()
+            after_step(batch_loss)
+            total_loss += batch_loss * len(idx)
             n_correct += int((logits.argmax(dim=1) == y[idx]).sum())
     return total_loss / n_used, n_correct / n_used
 
@@ -209,6 +223,7 @@ def train(
     batch_size: int = 64, x_val: Any = None, y_val: Any = None,
     loss_fn: LossFn | None = None, seed: int = 0, eval_batch_size: int = 1024,
     callback: Callback | None = None, drop_last: bool = False,
+    batch_callback: BatchCallback | None = None,
 ) -> History:
     r"""Train ``model`` with mini-batch gradient descent and record one entry per epoch.
 
@@ -256,6 +271,14 @@ def train(
         Skip the last, incomplete batch of every epoch, as
         ``DataLoader(drop_last=True)`` does: batch norm cannot train on a
         batch of one example. The skipped examples change with the order.
+    batch_callback : callable, optional
+        ``batch_callback(step, loss)``, called after every
+        ``optimizer.step()`` (``step = 1, 2, ...`` as for ``callback``, and
+        just before it) with ``loss``, the float mini-batch loss that the
+        step descended (computed before the step), e.g. to record the loss
+        of every step or to change the learning rate from one step to the
+        next (:func:`~lecturelib.torchkit.lr_finder.lr_range_test`); an
+        exception it raises stops training and propagates.
 
     Returns
     -------
@@ -297,6 +320,7 @@ def train(
     eval_batch_size = check_int(eval_batch_size, "eval_batch_size", low=1)
     loss_fn = _check_loss_fn(loss_fn)
     callback = _check_callback(callback)
+    batch_callback = _check_batch_callback(batch_callback)
     if not isinstance(drop_last, bool):
         raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
     x, y = to_tensors(x, y, dtype=dtype, device=device)
@@ -324,8 +348,10 @@ def train(
     callback(0, model)
     steps = itertools.count(1)  # optimizer steps, counted across epochs
 
-    def after_step() -> None:
-        callback(next(steps), model)
+    def after_step(batch_loss: float) -> None:
+        step = next(steps)
+        batch_callback(step, batch_loss)
+        callback(step, model)
 
     for epoch in range(1, epochs + 1):
         loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator, after_step,
