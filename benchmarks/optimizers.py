@@ -81,7 +81,7 @@ def table(*, repeat: int) -> str:
         for size in SIZES:
             numpy_time, torch_time = measure(name, options, size, repeat=repeat)
             label = name + "".join(f", {k}={v}" for k, v in options.items())
-            rows.append(f"| `{label}` | {size:.0e} | {numpy_time * 1e6:,.1f} | {torch_time * 1e6:,.1f} "
+            rows.append(f"| `{label}` | {size:,} | {numpy_time * 1e6:,.1f} | {torch_time * 1e6:,.1f} "
                         f"| {numpy_time / torch_time:.2f} |")
             print(rows[-1], flush=True)
     threads = os.environ.get("OMP_NUM_THREADS", "unset")
