@@ -18,7 +18,7 @@ help:
 	@echo "make test-browser  the built book and JupyterLab in Chromium (builds the book if stale)"
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make execute    re-execute every chapter in place (refresh committed outputs)"
-	@echo "make benchmark  time and peak memory per chapter -> benchmarks/results.md"
+	@echo "make benchmark  time and peak memory per chapter, optimizer step times -> benchmarks/results.md"
 	@echo "make clean      remove _build and caches (keeps .venv; rm -rf .venv to reset)"
 
 # The virtual environment is (re)built when it is missing or older than

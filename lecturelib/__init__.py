@@ -3,8 +3,9 @@
 The top level never imports torch (``tests/test_lecturelib.py`` imports
 every module with torch blocked): the numpy core (``activations``,
 ``layers``, ``losses``, ``init``, ``mlp``, ``gradcheck``, ``diagnostics``,
-``trajectories``, ``normalization``), the data (``data``,
-``preprocessing``) and the presentation modules
+``trajectories``, ``normalization``, the optimizers ``optim``,
+``schedules``, ``regularization`` and their test ``problems``), the data
+(``data``, ``preprocessing``) and the presentation modules
 (``plotting`` draws results, ``widgets`` wires an experiment to a plot,
 ``glue``, ``source``, ``exercises``).  Everything that imports torch lives in
 :mod:`lecturelib.torchkit`: the torch twins of the numpy models, the one

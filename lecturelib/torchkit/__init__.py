@@ -25,6 +25,8 @@ autograd, modules and optimizers live here:
   modes on torch's modules: evaluation in train mode (the bug),
   recalibrating running statistics, one example's dependence on its batch,
   and the numpy batch norm's parity with ``nn.BatchNorm1d``;
+- :mod:`~lecturelib.torchkit.lr_finder`: the learning-rate range test,
+  run inside :func:`train` through its ``batch_callback``;
 - :mod:`~lecturelib.torchkit.autograd`: what autograd keeps for the backward
   pass, counted in bytes;
 - :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models;
