@@ -68,7 +68,8 @@ def _check_norm_type(norm_type: Any) -> float:
 
 
 def clip_grad_norm_on_step(
-    optimizer: torch.optim.Optimizer, *, max_norm: float, norm_type: float | str = 2.0,
+    optimizer: torch.optim.Optimizer, *, max_norm: float,
+    norm_type: float | str = 2.0,
 ) -> GradNormLog:
     r"""Clip the total gradient norm to ``max_norm`` at the start of every ``optimizer.step()``.
 
@@ -128,17 +129,22 @@ def clip_grad_norm_on_step(
     ([5.0], tensor([2.4000, 3.2000]))
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError("optimizer must be a torch.optim.Optimizer, got "
+                        f"{type(optimizer).__name__}")
     max_norm = check_number(max_norm, "max_norm", allow_nan=True)
     if not max_norm > 0:  # also catches NaN
-        raise ValueError(f"max_norm must be > 0 (inf allowed), got {max_norm}")
+        raise ValueError(
+            f"max_norm must be > 0 (inf allowed), got {max_norm}")
     p = _check_norm_type(norm_type)
     log = GradNormLog(max_norm=max_norm, norm_type=p)
 
-    def clip_first(opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        params = [q for group in opt.param_groups for q in group["params"] if q.grad is not None]
-        if math.isinf(max_norm):
-            norm = torch.nn.utils.get_total_norm([q.grad for q in params], p)
+    def clip_first(opt: torch.optim.Optimizer, args: Any,
+                   kwargs: Any) -> None:
+        params = [q for group in opt.param_groups for q in group["params"]
+                  if q.grad is not None]
+        if math.isinf(max_norm):  # record only
+            grads = [q.grad for q in params]
+            norm = torch.nn.utils.get_total_norm(grads, p)
         else:
             norm = torch.nn.utils.clip_grad_norm_(params, max_norm, p)
         log.norms.append(float(norm))
