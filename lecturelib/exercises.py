@@ -15,7 +15,7 @@ import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,10 +24,12 @@ from ._validation import check_int, check_number
 from .activations import elu, elu_grad
 from .gradcheck import numerical_gradient
 from .losses import softmax
+from .optim import adam_step
 
 __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
            "check_sigmoid_factor", "check_elu", "check_gelu_minimum", "check_batchnorm_forward",
-           "check_running_mean_steps"]
+           "check_running_mean_steps", "check_adam_step", "check_range_test_choice", "RangeTestBand",
+           "range_test_band"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -633,3 +635,535 @@ def check_running_mean_steps(answer: Any) -> bool:
     if n in mistakes:
         return _verdict(False, f"steps = {n}: {mistakes[n]}")
     return _verdict(False, f"steps = {n} is not right; try again.")
+
+
+# ------------------------------------------------------------ Chapter 5: optimizers
+
+#: ``torch.optim.Adam``'s defaults, also the defaults of the student's ``my_adam_step``.
+_ADAM_DEFAULTS: dict[str, Any] = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
+_ADAM_STEPS = 25
+_ADAM_KEYS = ("step", "exp_avg", "exp_avg_sq")
+
+
+class _AdamCase(NamedTuple):
+    """One parameter the checker trains: its start, its gradients and the keywords passed."""
+
+    param: np.ndarray       # initial value, float64
+    grads: np.ndarray       # (steps, *param.shape): the gradient of every step
+    scale: np.ndarray       # (*param.shape): each entry's gradient scale, for the tolerances
+    kwargs: dict[str, Any]  # keyword arguments of every call; empty: the defaults
+
+
+class _AdamRun(NamedTuple):
+    """Values after every step, each of shape ``(steps, *param.shape)``."""
+
+    param: np.ndarray
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+
+
+def _adam_cases(seed: int) -> list[_AdamCase]:
+    """The checker's inputs: three float64 parameters, 25 gradients each.
+
+    Every entry has its own gradient scale, ``10**uniform(lo, hi)``, and
+    its gradient is that scale times a persistent drift plus unit noise, so
+    that its sign often flips. The first parameter has scales down to 1e-7,
+    where ``eps = 1e-8`` matters, and its first entry never gets a gradient
+    (like a dead unit: :math:`m = v = 0` there). The second is called with
+    ``lr=0.05, betas=(0.8, 0.99), eps=1e-3`` as keywords.
+    """
+    rng = default_rng(seed)
+    settings = [((5,), {}, (-7.0, 1.0)),
+                ((3, 4), {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-3}, (-4.0, 1.0)),
+                ((2, 3, 2), {}, (-2.0, 2.0))]
+    cases = []
+    for shape, kwargs, (low, high) in settings:
+        scale = 10.0 ** rng.uniform(low, high, shape)
+        grads = scale * (rng.standard_normal(shape) + rng.standard_normal((_ADAM_STEPS, *shape)))
+        if shape == (5,):
+            grads[:, 0] = 0.0
+        cases.append(_AdamCase(rng.standard_normal(shape), grads, scale, kwargs))
+    return cases
+
+
+def _adam_hyper(case: _AdamCase) -> tuple[float, float, float, float]:
+    """``(lr, beta1, beta2, eps)`` of a case."""
+    hyper = {**_ADAM_DEFAULTS, **case.kwargs}
+    return hyper["lr"], *hyper["betas"], hyper["eps"]
+
+
+def _adam_reference(case: _AdamCase) -> _AdamRun:
+    """Adam's values after every step, by :func:`lecturelib.optim.adam_step` (tested against torch)."""
+    param, state, rows = case.param.copy(), {}, []
+    for grad in case.grads:
+        adam_step(param, grad.copy(), state, **{**_ADAM_DEFAULTS, **case.kwargs})
+        rows.append((param.copy(), state["exp_avg"].copy(), state["exp_avg_sq"].copy()))
+    return _AdamRun(*(np.array(column) for column in zip(*rows)))
+
+
+def _describe_adam_call(case: _AdamCase) -> str:
+    if not case.kwargs:
+        return f"a parameter of shape {case.param.shape}, default hyper-parameters"
+    return f"a parameter of shape {case.param.shape}, " + ", ".join(f"{k}={v}" for k, v in case.kwargs.items())
+
+
+def _running_average(grads: np.ndarray, update: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+                     value: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """What a state entry holds after every step: ``avg <- update(avg, value(grad), t)`` from zero."""
+    avg, out = np.zeros_like(grads[0]), []
+    for t, grad in enumerate(grads, start=1):
+        avg = update(avg, value(grad), t)
+        out.append(avg)
+    return np.array(out)
+
+
+def _average_slips(case: _AdamCase, key: str) -> list[tuple[np.ndarray, str]]:
+    """What plausible slips store in ``state[key]`` (``exp_avg`` or ``exp_avg_sq``) after every step, with hints."""
+    _, beta1, beta2, _ = _adam_hyper(case)
+    first = key == "exp_avg"
+    beta, other = (beta1, beta2) if first else (beta2, beta1)
+    default = _ADAM_DEFAULTS["betas"][0 if first else 1]
+    sym, b, x = ("m", "beta1", "grad") if first else ("v", "beta2", "grad * grad")
+    right = f"{sym} = {b} * {sym} + (1 - {b}) * {x}"
+    square = (lambda g: g) if first else (lambda g: g * g)
+
+    def run(update: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+            value: Callable[[np.ndarray], np.ndarray] = square) -> np.ndarray:
+        return _running_average(case.grads, update, value)
+
+    slips = [
+        (run(lambda a, g, t: (1 - beta) * a + beta * g),
+         f"{key} has the weights swapped: {right} keeps most of the old average and adds a little of the new "
+         f"{'gradient' if first else 'squared gradient'}."),
+        (run(lambda a, g, t: beta * a + g),
+         f"{key} adds the whole {x}: {right} is an average; without the factor (1 - {b}) it is a sum that "
+         f"grows to {x} / (1 - {b})."),
+        (run(lambda a, g, t: (beta * a + (1 - beta) * g) / (1 - beta**t)),
+         f"state['{key}'] holds the bias-corrected {sym}_hat: keep the raw average {sym} in the state and compute "
+         f"{sym}_hat = {sym} / (1 - {b}**t) as a new array ({sym}_hat = {sym} / ..., not {sym} /= ...)."),
+        (run(lambda a, g, t: np.zeros_like(a)),
+         f"state['{key}'] stays 0: {sym} = {b} * {sym} + ... makes a new array that the dict does not see. "
+         f"Store it back (state['{key}'] = {sym}) or update the array in place ({sym} *= {b}; {sym} += ...)."),
+        (run(lambda a, g, t: other * a + (1 - other) * g),
+         f"{key} decays with {'beta2' if first else 'beta1'}: betas is (beta1, beta2), and {sym} uses {b}."),
+    ]
+    if not first:
+        slips += [
+            (run(lambda a, g, t: beta * a + (1 - beta) * g, value=lambda g: g),
+             "exp_avg_sq averages grad: it is the average of the squared gradient, "
+             "v = beta2 * v + (1 - beta2) * grad * grad."),
+            (run(lambda a, g, t: beta * a + (1 - beta) * g, value=np.abs),
+             "exp_avg_sq averages |grad|: it is the average of the squared gradient, grad * grad."),
+        ]
+    if beta != default:  # else this slip gives the right answer
+        slips.append((run(lambda a, g, t: default * a + (1 - default) * g),
+                      f"called with betas={case.kwargs['betas']} {key} decays with {default}: use the betas "
+                      f"argument (beta1, beta2 = betas), not a fixed {default}."))
+    return slips
+
+
+def _update_slips(case: _AdamCase, ref: _AdamRun) -> list[tuple[np.ndarray, str]]:
+    """``param`` after every step for plausible slips in the update (with the right m and v), with hints."""
+    lr, beta1, beta2, eps = _adam_hyper(case)
+    t = np.arange(1.0, _ADAM_STEPS + 1).reshape(-1, *[1] * case.param.ndim)
+    bc1, bc2 = 1 - beta1**t, 1 - beta2**t
+    m, v = ref.exp_avg, ref.exp_avg_sq
+    m_hat, v_hat = m / bc1, v / bc2
+
+    def run(step: np.ndarray) -> np.ndarray:
+        return case.param - np.cumsum(step, axis=0)
+
+    slips = [
+        (run(lr * m / (np.sqrt(v) + eps)),
+         "no bias correction: m and v start at 0, so in the first steps they are far too small. Divide them by "
+         "1 - beta1**t and 1 - beta2**t: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)."),
+        (run(lr * m / (np.sqrt(v_hat) + eps)),
+         "m is not bias-corrected: the update uses m_hat = m / (1 - beta1**t)."),
+        (run(lr * m_hat / (np.sqrt(v) + eps)),
+         "v is not bias-corrected: the square root is taken of v_hat = v / (1 - beta2**t)."),
+        (run(lr * (m / bc2) / (np.sqrt(v / bc1) + eps)),
+         "the bias corrections are swapped: m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t)."),
+        (run(lr * m_hat / (np.sqrt(v) / bc2 + eps)),
+         "v's bias correction needs the square root too: sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2**t), "
+         "not sqrt(v) / (1 - beta2**t)."),
+        (run(lr * m_hat / np.sqrt(v_hat + eps)),
+         "eps is inside the square root: torch adds it outside, sqrt(v_hat) + eps."),
+        (run(lr * np.sqrt(bc2) / bc1 * m / (np.sqrt(v) + eps)),
+         "eps is added to sqrt(v) before the bias correction (the 'efficient' form at the end of Kingma and Ba's "
+         "Section 2): torch adds it to the corrected root, sqrt(v_hat) + eps, which differs while 1 - beta2**t "
+         "is small."),
+        (run(lr * m_hat / np.sqrt(v_hat)),
+         "eps is missing: where the gradient is always 0, m_hat / sqrt(v_hat) is 0 / 0. Divide by "
+         "sqrt(v_hat) + eps."),
+        (run(lr * m_hat / (v_hat + eps)),
+         "that divides by v_hat: divide by its square root, sqrt(v_hat) + eps."),
+        (2 * case.param - ref.param,
+         "param moves uphill: Adam subtracts its step, param -= lr * m_hat / (sqrt(v_hat) + eps)."),
+    ]
+    if lr != _ADAM_DEFAULTS["lr"]:
+        slips.append((case.param + (ref.param - case.param) * _ADAM_DEFAULTS["lr"] / lr,
+                      f"called with lr={lr} the steps are those of lr={_ADAM_DEFAULTS['lr']}: use the lr argument."))
+    if eps != _ADAM_DEFAULTS["eps"]:
+        slips.append((run(lr * m_hat / (np.sqrt(v_hat) + _ADAM_DEFAULTS["eps"])),
+                      f"called with eps={eps} the steps are those of eps={_ADAM_DEFAULTS['eps']}: use the eps "
+                      "argument."))
+    return slips
+
+
+def _close(got: np.ndarray, want: np.ndarray, atol: Any, rtol: float = 1e-9) -> np.ndarray:
+    """Elementwise: ``|got - want| <= atol + rtol * |want|``, or both NaN, or equal (e.g. the same infinity)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = np.abs(got - want) <= atol + rtol * np.abs(want)
+    return near | (np.isnan(got) & np.isnan(want)) | (got == want)
+
+
+def _first_difference(name: str, got: np.ndarray, want: np.ndarray, atol: Any, call: str,
+                      rtol: float = 1e-9) -> str:
+    """``"name differs from torch's Adam after step t (call): at index ... expected ..., got ..."``."""
+    step, *index = np.argwhere(~_close(got, want, atol, rtol))[0]
+    right, wrong = want[(step, *index)], got[(step, *index)]
+    return (f"{name} differs from torch's Adam after step {step + 1} ({call}): at index "
+            f"{tuple(int(i) for i in index)} expected {right:.15g}, got {wrong:.15g} (off by {abs(wrong - right):.2g}).")
+
+
+def _adam_state_problem(state: Any, t: int, shape: tuple[int, ...]) -> str | None:
+    """What is wrong with the student's ``state`` after ``t`` calls, or None."""
+    if not isinstance(state, dict) or not state:
+        return ("state is still empty after the first call: store the step count and the averages in the dict "
+                "you are given (state['step'] = ..., not state = {...}, which makes a new dict).")
+    missing = [key for key in _ADAM_KEYS if key not in state]
+    if missing:
+        return (f"state has no key {', '.join(map(repr, missing))} after {t} call(s): torch's names are "
+                "'step', 'exp_avg' and 'exp_avg_sq'.")
+    try:
+        step = float(state["step"])
+    except (TypeError, ValueError):
+        return f"state['step'] must be a number, got {type(state['step']).__name__}."
+    if step != t:
+        stuck = " (it does not change from call to call)" if t > 1 and step == t - 1 else ""
+        return (f"state['step'] is {state['step']!r} after {t} call(s){stuck}: it counts the steps taken. Start at "
+                "0 and add 1 at every call, before the bias corrections use it, so that the first step has t = 1.")
+    for key in _ADAM_KEYS[1:]:
+        try:
+            value = np.asarray(state[key], dtype=float)
+        except (TypeError, ValueError):
+            return f"state['{key}'] must be an array of numbers, got {type(state[key]).__name__}."
+        if value.shape != shape:
+            return f"state['{key}'] must have the shape of param, {shape}, got {value.shape}."
+    return None
+
+
+def _run_student_adam(student_fn: Callable, case: _AdamCase, ref: _AdamRun) -> tuple[_AdamRun | None, str | None]:
+    """Call the student's function for every gradient of ``case``; return its values or what went wrong."""
+    param, state, rows = case.param.copy(), {}, []
+    for t, grad in enumerate(case.grads, start=1):
+        before, grad_in = param.copy(), grad.copy()
+        returned, failed, _ = _call_quietly(student_fn, param, grad_in, state, **case.kwargs)
+        if failed:
+            if "ZeroDivisionError" in failed:
+                failed += (". If it divides by 1 - beta1**t: t must be at least 1 there; add 1 to state['step'] "
+                           "before computing the bias corrections.")
+            return None, failed
+        if not np.array_equal(grad_in, grad):
+            return None, ("the function changed grad in place: the caller's gradient must stay as it was "
+                          "(compute grad * grad as a new array, not grad **= 2).")
+        problem = _adam_state_problem(state, t, param.shape)
+        if problem:
+            return None, problem
+        if t == 1 and np.array_equal(param, before):  # Adam's first step moves every entry with a gradient
+            returned_right = (isinstance(returned, np.ndarray) and returned.shape == param.shape
+                              and np.allclose(returned, ref.param[t - 1], rtol=1e-9, atol=1e-11))
+            also = (" The function returned the new values: torch's optimizers change the parameters in place, "
+                    "so write them into param instead." if returned_right else "")
+            return None, ("param did not change: update the array you are given in place, param -= ... "
+                          f"(param = param - ... makes a new array and leaves the caller's as it was).{also}")
+        rows.append((param.copy(), np.array(state["exp_avg"], dtype=float),
+                     np.array(state["exp_avg_sq"], dtype=float)))
+    return _AdamRun(*(np.array(column) for column in zip(*rows))), None
+
+
+def _adam_verdict(got: _AdamRun, case: _AdamCase, ref: _AdamRun) -> str | None:
+    """The reason the student's values differ from torch's (a hint if a plausible slip explains it), or None."""
+    call = _describe_adam_call(case)
+    for key, atol in (("exp_avg", 1e-12 * case.scale), ("exp_avg_sq", 1e-12 * case.scale**2)):
+        values, right = getattr(got, key), getattr(ref, key)
+        if np.all(_close(values, right, atol)):
+            continue
+        for wrong, hint in _average_slips(case, key):
+            with np.errstate(all="ignore"):
+                if np.all(_close(values, wrong, atol)):
+                    return f"{hint} ({call})"
+        return _first_difference(key, values, right, atol, call)
+    atol = 1e-11
+    if np.all(_close(got.param, ref.param, atol, rtol=1e-12)):
+        return None
+    with np.errstate(all="ignore"):
+        slips = _update_slips(case, ref)
+    for wrong, hint in slips:
+        if np.all(_close(got.param, wrong, atol, rtol=1e-12)):
+            return f"{hint} ({call})"
+    finite = np.isfinite(got.param)
+    if not finite.all():
+        step, *index = np.argwhere(~finite)[0]
+        first = (" At the first step t must be 1: with t = 0 the bias corrections 1 - beta**t are 0 and the "
+                 "update divides by zero." if step == 0 else "")
+        return (f"param is {got.param[(step, *index)]} after step {step + 1} at index {tuple(map(int, index))} "
+                f"({call}); it should stay finite.{first}")
+    return _first_difference("param", got.param, ref.param, atol, call, rtol=1e-12)
+
+
+def check_adam_step(student_fn: Callable, *, seed: int = 0) -> bool:
+    r"""Check a student's ``my_adam_step(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)``.
+
+    The exercise: one step of Adam as ``torch.optim.Adam`` takes it, with
+    NumPy only, changing ``param`` and ``state`` in place. ``state`` starts
+    as an empty dict; the function fills it with torch's keys ``'step'``
+    (the number of steps taken, :math:`t`), ``'exp_avg'`` (:math:`m`) and
+    ``'exp_avg_sq'`` (:math:`v`):
+
+    .. math::
+
+        t &\leftarrow t + 1 \\
+        m &\leftarrow \beta_1 m + (1 - \beta_1)\, g \\
+        v &\leftarrow \beta_2 v + (1 - \beta_2)\, g^2 \\
+        \theta &\leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}, \qquad
+        \hat m = \frac{m}{1 - \beta_1^t}, \quad \hat v = \frac{v}{1 - \beta_2^t}
+
+    The function trains three float64 parameters of shapes (5,), (3, 4) and
+    (2, 3, 2) for 25 steps each on seeded gradients whose scales range from
+    1e-7 to 100 (one entry never gets a gradient), the second with
+    ``lr=0.05, betas=(0.8, 0.99), eps=1e-3`` as keywords, the others with
+    the defaults. After every call ``state['step']`` must equal the number
+    of calls (an int or a float) and ``grad`` must be unchanged; the first
+    call must have changed ``param`` in place. At the end the values of ``param``, ``exp_avg`` and
+    ``exp_avg_sq`` after every step are compared with Adam's, computed by
+    :func:`lecturelib.optim.adam_step` (which matches ``torch.optim.Adam``
+    to about 1e-13, and the tests check the checker's expected values
+    against torch directly): ``exp_avg`` and ``exp_avg_sq`` to a relative
+    1e-9 (plus 1e-12 times the entry's gradient scale, or its square),
+    ``param`` to 1e-11. The student's function gets copies of the inputs.
+
+    Each plausible slip gets a hint: no bias correction, or only of
+    :math:`m` or of :math:`v`, or the two swapped, or :math:`\sqrt{1 -
+    \beta_2^t}` without its root; :math:`\epsilon` inside the square root,
+    added before the bias correction (Kingma and Ba's "efficient" form),
+    missing or ignored; dividing by :math:`\hat v`; a factor
+    :math:`(1 - \beta)` missing or in the wrong place (weights swapped);
+    :math:`g` or :math:`|g|` instead of :math:`g^2` in :math:`v`;
+    :math:`\beta_1` and :math:`\beta_2` swapped or ignored; the corrected
+    averages stored in the state; ``step`` not incremented or counted from
+    zero; ``param``, ``state`` or its averages rebound instead of updated
+    in place; ``grad`` changed; an ascent step; ``lr`` ignored.
+
+    Parameters
+    ----------
+    student_fn : callable
+        ``student_fn(param, grad, state)`` and ``student_fn(param, grad,
+        state, lr=..., betas=..., eps=...)``; its return value is ignored.
+    seed : int, default 0
+        Seed of the parameters and gradients, ``>= 0``.
+
+    Returns
+    -------
+    bool
+        Whether the function is right; a verdict is printed either way.
+
+    References
+    ----------
+    Kingma, D. P. and Ba, J. (2015). Adam: a method for stochastic
+    optimization. *ICLR*.
+
+    Examples
+    --------
+    >>> from lecturelib.optim import adam_step
+    >>> def my_adam_step(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    ...     adam_step(param, grad, state, lr=lr, betas=betas, eps=eps)
+    >>> check_adam_step(my_adam_step)
+    Correct! param, exp_avg, exp_avg_sq and step match torch.optim.Adam over 25 steps for parameters of shapes (5,), (3, 4) and (2, 3, 2), with the default hyper-parameters and with lr=0.05, betas=(0.8, 0.99), eps=0.001.
+    True
+    """
+    seed = check_int(seed, "seed", low=0)
+    cases = _adam_cases(seed)
+    for case in cases:
+        ref = _adam_reference(case)
+        got, failed = _run_student_adam(student_fn, case, ref)
+        if failed is None:
+            failed = _adam_verdict(got, case, ref)
+        if failed is not None:
+            return _verdict(False, failed)
+    shapes = [case.param.shape for case in cases]
+    other = next(case.kwargs for case in cases if case.kwargs)
+    return _verdict(True, f"param, exp_avg, exp_avg_sq and step match torch.optim.Adam over {_ADAM_STEPS} steps "
+                          f"for parameters of shapes {shapes[0]}, {shapes[1]} and {shapes[2]}, with the default "
+                          "hyper-parameters and with " + ", ".join(f"{k}={v}" for k, v in other.items()) + ".")
+
+
+class RangeTestBand(NamedTuple):
+    """The learning rates :func:`check_range_test_choice` accepts, and the two readings they come from."""
+
+    low: float          # smallest accepted learning rate
+    high: float         # largest accepted learning rate
+    steepest_lr: float  # where the smoothed loss falls fastest, per decade of learning rate
+    min_lr: float       # where the smoothed loss is smallest
+
+
+def range_test_band(lrs: Any, losses: Any, *, window: float = 0.5) -> RangeTestBand:
+    r"""The band of learning rates a range test supports: between its steepest point and a tenth of its minimum.
+
+    Two readings of the smoothed loss :math:`\bar\ell` against
+    :math:`x = \log_{10}\eta` are in common use (fastai's ``lr_find``
+    suggestions "steep" and "minimum"): the learning rate where the loss
+    falls fastest, and one tenth of the learning rate at its minimum. The
+    band runs from half the smaller reading to twice the larger one (a
+    factor of two for reading a log axis by eye), but never above half the
+    learning rate at the minimum:
+
+    .. math::
+
+        \text{low} = \tfrac12 \min(\eta_\text{steep}, \eta_\text{min} / 10), \qquad
+        \text{high} = \min\bigl(2 \max(\eta_\text{steep}, \eta_\text{min} / 10),\ \eta_\text{min} / 2\bigr).
+
+    The slope at :math:`x_i` is measured over ``window`` decades,
+    :math:`(\bar\ell(x_i + w/2) - \bar\ell(x_i - w/2)) / w`, with
+    :math:`\bar\ell` interpolated linearly, so that the wiggles of a noisy
+    curve (and its first steps, where the moving average has seen few
+    batches) do not count; the steepest point is searched among the
+    :math:`x_i` whose window lies between the first learning rate and the
+    minimum. (If there is no such :math:`x_i`, the slope is taken between
+    neighbouring points.)
+
+    Parameters
+    ----------
+    lrs : array_like of float, shape (T,)
+        The learning rates of the test, positive and increasing, ``T >= 3``.
+    losses : array_like of float, shape (T,)
+        The smoothed losses; entries after the minimum may be inf or NaN
+        (a test stops once the loss blows up).
+    window : float, default 0.5
+        Width in decades of the window over which the slope is measured, ``> 0``.
+
+    Returns
+    -------
+    RangeTestBand
+        ``low``, ``high``, ``steepest_lr`` and ``min_lr``.
+
+    Examples
+    --------
+    >>> lrs = np.logspace(-5, 0, 51)
+    >>> x = np.log10(lrs)
+    >>> band = range_test_band(lrs, 2.0 - np.tanh(x + 3) + np.exp(4 * (x + 1)))
+    >>> float(band.steepest_lr), round(band.min_lr, 3)
+    (0.001, 0.02)
+    """
+    window = check_number(window, "window", low=0.0, low_inclusive=False)
+    lrs = np.asarray(lrs, dtype=float)
+    losses = np.asarray(losses, dtype=float)
+    if lrs.ndim != 1 or lrs.size < 3:
+        raise ValueError(f"lrs must be a 1-D array of at least 3 learning rates, got shape {lrs.shape}")
+    if losses.shape != lrs.shape:
+        raise ValueError(f"losses must have the shape of lrs, {lrs.shape}, got {losses.shape}")
+    if not (np.all(np.isfinite(lrs)) and np.all(lrs > 0) and np.all(np.diff(lrs) > 0)):
+        raise ValueError("lrs must be positive, finite and increasing")
+    finite = np.isfinite(losses)
+    if not finite.any():
+        raise ValueError("losses has no finite entry")
+    best = int(np.argmin(np.where(finite, losses, np.inf)))
+    if not finite[:best + 1].all():
+        raise ValueError("losses must be finite up to their minimum")
+    if best == 0:
+        raise ValueError("the loss is smallest at the first learning rate: the test shows no range where it falls; "
+                         "start it at a smaller learning rate")
+    x, s = np.log10(lrs[:best + 1]), losses[:best + 1]
+    half = window / 2
+    inside = (x - half >= x[0]) & (x + half <= x[-1])
+    if inside.any():
+        slope = (np.interp(x + half, x, s) - np.interp(x - half, x, s)) / window
+        steepest = int(np.flatnonzero(inside)[np.argmin(slope[inside])])
+    else:
+        steepest = int(np.argmin(np.gradient(s, x)))
+    steep_lr, min_lr = float(lrs[steepest]), float(lrs[best])
+    low = min(steep_lr, min_lr / 10) / 2
+    high = min(2 * max(steep_lr, min_lr / 10), min_lr / 2)
+    return RangeTestBand(low, high, steep_lr, min_lr)
+
+
+def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
+    r"""Check a learning rate read off a learning-rate range test.
+
+    The question gives the learning rates ``lrs`` of a range test and its
+    smoothed losses, and asks for a learning rate to train with, following
+    the two common readings: where the smoothed loss falls most steeply, or
+    one tenth of the learning rate at its minimum. Any answer in the band of
+    :func:`range_test_band` is right: from half the smaller reading to twice
+    the larger, but at most half the learning rate at the minimum. A wrong
+    answer gets a hint for where it lies: past the minimum (the loss
+    climbs), at or next to the minimum (the loss is about to blow up, and
+    the smoothing makes the minimum look later than it is), between the
+    band and the minimum, below the band (the loss hardly falls) or below
+    the tested range; a negative answer gets a hint about reading
+    :math:`\log_{10}` of the learning rate instead of the learning rate.
+
+    Parameters
+    ----------
+    answer : float or None
+        The student's ``lr_choice``; ``None`` (or ``...``) means "not answered yet".
+    lrs, losses : array_like of float, shape (T,)
+        The range test: learning rates (positive, increasing) and smoothed
+        losses, as :func:`range_test_band` takes them.
+
+    Returns
+    -------
+    bool
+        Whether the answer is in the band; a verdict is printed either way.
+
+    References
+    ----------
+    L. N. Smith (2017). Cyclical learning rates for training neural
+    networks. *WACV*.
+
+    J. Howard and S. Gugger (2020). Fastai: a layered API for deep learning.
+    *Information* 11(2), 108.
+
+    Examples
+    --------
+    >>> lrs = np.logspace(-5, 0, 51)
+    >>> x = np.log10(lrs)
+    >>> losses = 2.0 - np.tanh(x + 3) + np.exp(4 * (x + 1))
+    >>> check_range_test_choice(0.003, lrs, losses)
+    Correct! lr_choice = 0.003 is where the smoothed loss still falls fast: it falls most steeply near 0.001, and a tenth of the learning rate at its minimum is 0.002.
+    True
+    """
+    band = range_test_band(lrs, losses)
+    lrs = np.asarray(lrs, dtype=float)
+    if answer is None or answer is ...:
+        return _verdict(False, "set lr_choice to your value first.")
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return _verdict(False, f"lr_choice must be a number, got {type(answer).__name__} {answer!r}.")
+    value = float(answer)
+    name = f"lr_choice = {value:.3g}"
+    readings = (f"it falls most steeply near {band.steepest_lr:.2g}, and a tenth of the learning rate at its "
+                f"minimum is {band.min_lr / 10:.2g}")
+    if not math.isfinite(value):
+        return _verdict(False, f"lr_choice must be a finite number, got {answer!r}.")
+    if value < 0:
+        return _verdict(False, f"{name}: a learning rate is positive. If you read log10 of the learning rate off "
+                               f"the axis, the learning rate is 10 ** {value:g} = {10 ** value:.3g}.")
+    if value == 0:
+        return _verdict(False, "lr_choice = 0 does not move the weights at all.")
+    if band.low <= value <= band.high:
+        return _verdict(True, f"{name} is where the smoothed loss still falls fast: {readings}.")
+    if value > 2 * band.min_lr:
+        return _verdict(False, f"{name} is past the minimum of the smoothed loss (near {band.min_lr:.2g}), where "
+                               "the loss climbs: training would diverge.")
+    if value >= band.min_lr / 2:
+        return _verdict(False, f"{name} is at the minimum of the smoothed loss (near {band.min_lr:.2g}) or next "
+                               "to it: there the loss is about to blow up, and the moving average makes the minimum "
+                               "appear later than the raw losses reach it. Go down about a factor of ten.")
+    if value > band.high:
+        return _verdict(False, f"{name} is more than twice both readings: the loss is levelling off towards its "
+                               f"minimum there. Go lower, to where it falls fastest.")
+    if value < lrs[0]:
+        return _verdict(False, f"{name} is below the smallest learning rate the test tried ({lrs[0]:.2g}): "
+                               "read the answer off the curve.")
+    return _verdict(False, f"{name} is too small: less than half of both readings, where the smoothed loss "
+                           "has hardly started to fall, so training would crawl. Go up, to where it falls fastest.")

@@ -552,3 +552,417 @@ def test_running_mean_steps_rejects_wrong_answers_with_a_hint(answer, words, cap
     verdict = _verdict(capsys)
     assert verdict.startswith("Not yet: ")
     assert words in verdict
+
+
+# ------------------------------------------------------------ Adam's step (Chapter 5)
+
+
+def adam_textbook(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    beta1, beta2 = betas
+    if not state:
+        state["step"] = 0  # an int is fine
+        state["exp_avg"] = np.zeros_like(param)
+        state["exp_avg_sq"] = np.zeros_like(param)
+    state["step"] += 1
+    t = state["step"]
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def adam_torch_form(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    # torch's arithmetic: a float step, lerp for m, the corrections folded into lr and the denominator;
+    # the dict's entries are rebound, not updated in place, which is fine
+    if "step" not in state:
+        state.update(step=0.0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+    state["step"] += 1.0
+    state["exp_avg"] = state["exp_avg"] + (1 - betas[0]) * (grad - state["exp_avg"])
+    state["exp_avg_sq"] = betas[1] * state["exp_avg_sq"] + (1 - betas[1]) * grad**2
+    bc1, bc2 = 1 - betas[0] ** state["step"], 1 - betas[1] ** state["step"]
+    denom = np.sqrt(state["exp_avg_sq"]) / np.sqrt(bc2) + eps
+    param[...] = param - lr / bc1 * state["exp_avg"] / denom
+
+
+def adam_library(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+    from lecturelib.optim import adam_step
+
+    adam_step(param, grad, state, lr=lr, betas=betas, eps=eps)
+
+
+@pytest.mark.parametrize("student", [adam_textbook, adam_torch_form, adam_library])
+@pytest.mark.parametrize("seed", [0, 1, 5])
+def test_adam_step_accepts_right_answers(student, seed, capsys):
+    from lecturelib.exercises import check_adam_step
+
+    assert check_adam_step(student, seed=seed) is True
+    assert _verdict(capsys).startswith("Correct! param, exp_avg, exp_avg_sq and step match torch.optim.Adam")
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_adam_step_expected_values_are_torchs_adam(seed):
+    torch = pytest.importorskip("torch")
+    from lecturelib.exercises import _adam_cases, _adam_reference
+
+    cases = _adam_cases(seed)
+    assert [c.param.shape for c in cases] == [(5,), (3, 4), (2, 3, 2)]
+    assert all(c.grads.shape == (25, *c.param.shape) for c in cases)
+    assert cases[0].scale.min() < 1e-5 and np.all(cases[0].grads[:, 0] == 0)  # eps matters; a dead entry
+    assert [c.kwargs for c in cases] == [{}, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-3}, {}]
+    for case in cases:
+        want = _adam_reference(case)
+        p = torch.tensor(case.param, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.Adam([p], **case.kwargs)  # torch's own defaults where kwargs is empty
+        for t, grad in enumerate(case.grads):
+            p.grad = torch.from_numpy(grad.copy())
+            opt.step()
+            state = opt.state[p]
+            assert float(state["step"]) == t + 1
+            np.testing.assert_allclose(p.detach().numpy(), want.param[t], rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(state["exp_avg"].numpy(), want.exp_avg[t], rtol=1e-13, atol=0)
+            np.testing.assert_allclose(state["exp_avg_sq"].numpy(), want.exp_avg_sq[t], rtol=1e-13, atol=0)
+
+
+def test_adam_step_every_hint_is_reachable():
+    # no plausible slip may give the right values, or its hint could never be printed
+    from lecturelib.exercises import _adam_cases, _adam_reference, _average_slips, _close, _update_slips
+
+    for case in _adam_cases(0):
+        ref = _adam_reference(case)
+        with np.errstate(all="ignore"):
+            for key, atol in (("exp_avg", 1e-12 * case.scale), ("exp_avg_sq", 1e-12 * case.scale**2)):
+                for wrong, hint in _average_slips(case, key):
+                    assert not np.all(_close(wrong, getattr(ref, key), atol)), hint
+            for wrong, hint in _update_slips(case, ref):
+                assert not np.all(_close(wrong, ref.param, 1e-11, rtol=1e-12)), hint
+
+
+def adam_with(slip):
+    """adam_textbook with one plausible slip."""
+
+    def student(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        beta1, beta2 = betas
+        if slip == "betas_swapped":
+            beta2, beta1 = betas
+        if slip == "betas_fixed":
+            beta1, beta2 = 0.9, 0.999
+        lr = 1e-3 if slip == "lr_fixed" else lr
+        eps = 1e-8 if slip == "eps_fixed" else eps
+        if slip == "state_rebound":
+            state = {}
+        if not state:
+            state["step"] = 1 if slip == "step_stuck" else 0
+            keys = ("m", "v") if slip == "wrong_keys" else ("exp_avg", "exp_avg_sq")
+            state[keys[0]] = np.zeros_like(param)
+            state[keys[1]] = np.zeros_like(param)
+            if slip == "wrong_keys":
+                return
+        t_before = state["step"]
+        if slip not in ("step_not_incremented", "step_stuck"):
+            state["step"] += 1
+        t = state["step"]
+        if slip == "step_not_incremented":
+            t = t_before + 1
+        if slip == "bias_uses_old_step":
+            t = t_before  # 0 at the first step
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        if slip == "grad_in_place":
+            grad *= 1.0 - beta1  # scales the caller's gradient; the check stops at that
+        g = grad
+        g2 = {"v_grad": g, "v_abs": np.abs(g)}.get(slip, g * g)
+        m_new = {"m_swapped": (1 - beta1) * m + beta1 * g, "m_no_factor": beta1 * m + g}.get(
+            slip, beta1 * m + (1 - beta1) * g)
+        v_new = {"v_swapped": (1 - beta2) * v + beta2 * g2, "v_no_factor": beta2 * v + g2}.get(
+            slip, beta2 * v + (1 - beta2) * g2)
+        if slip == "m_not_stored":
+            m = m_new
+        else:
+            m[...] = m_new
+        if slip == "v_not_stored":
+            v = v_new
+        else:
+            v[...] = v_new
+        bc1, bc2 = 1 - beta1**t, 1 - beta2**t
+        if slip == "bias_python_zero":
+            step = lr / (1 - beta1 ** (t - 1)) * m / (np.sqrt(v) / np.sqrt(bc2) + eps)  # lr / 0.0 raises
+        if slip == "m_stored_corrected":
+            m /= bc1
+            m_hat = m
+        else:
+            m_hat = m / bc1
+        if slip == "v_stored_corrected":
+            v /= bc2
+            v_hat = v
+        else:
+            v_hat = v / bc2
+        step = {
+            "no_bc": lambda: lr * m / (np.sqrt(v) + eps),
+            "no_bc_m": lambda: lr * m / (np.sqrt(v_hat) + eps),
+            "no_bc_v": lambda: lr * m_hat / (np.sqrt(v) + eps),
+            "bc_swapped": lambda: lr * (m / bc2) / (np.sqrt(v / bc1) + eps),
+            "bc2_no_root": lambda: lr * m_hat / (np.sqrt(v) / bc2 + eps),
+            "eps_inside": lambda: lr * m_hat / np.sqrt(v_hat + eps),
+            "eps_efficient": lambda: lr * np.sqrt(bc2) / bc1 * m / (np.sqrt(v) + eps),
+            "no_eps": lambda: lr * m_hat / np.sqrt(v_hat),
+            "divide_v": lambda: lr * m_hat / (v_hat + eps),
+            "ascent": lambda: -lr * m_hat / (np.sqrt(v_hat) + eps),
+        }.get(slip, lambda: lr * m_hat / (np.sqrt(v_hat) + eps))()
+        if slip == "param_rebound":
+            param = param - step
+        elif slip == "param_returned":
+            return param - step
+        elif slip == "float32":
+            param -= step.astype(np.float32)
+        else:
+            param -= step
+
+    return student
+
+
+WRONG_ADAM = [
+    # (slip, words the verdict must contain)
+    ("no_bc", "no bias correction: m and v start at 0"),
+    ("no_bc_m", "m is not bias-corrected: the update uses m_hat = m / (1 - beta1**t)"),
+    ("no_bc_v", "v is not bias-corrected"),
+    ("bc_swapped", "the bias corrections are swapped"),
+    ("bc2_no_root", "v's bias correction needs the square root too"),
+    ("eps_inside", "eps is inside the square root: torch adds it outside, sqrt(v_hat) + eps. "
+                   "(a parameter of shape (5,), default hyper-parameters)"),
+    ("eps_efficient", "the 'efficient' form at the end of Kingma and Ba's Section 2"),
+    ("no_eps", "eps is missing: where the gradient is always 0, m_hat / sqrt(v_hat) is 0 / 0"),
+    ("divide_v", "that divides by v_hat"),
+    ("ascent", "param moves uphill"),
+    ("lr_fixed", "called with lr=0.05 the steps are those of lr=0.001: use the lr argument. "
+                 "(a parameter of shape (3, 4), lr=0.05, betas=(0.8, 0.99), eps=0.001)"),
+    ("eps_fixed", "called with eps=0.001 the steps are those of eps=1e-08: use the eps argument."),
+    ("m_swapped", "exp_avg has the weights swapped: m = beta1 * m + (1 - beta1) * grad keeps most"),
+    ("v_swapped", "exp_avg_sq has the weights swapped: v = beta2 * v + (1 - beta2) * grad * grad"),
+    ("m_no_factor", "exp_avg adds the whole grad: m = beta1 * m + (1 - beta1) * grad is an average"),
+    ("v_no_factor", "exp_avg_sq adds the whole grad * grad"),
+    ("m_stored_corrected", "state['exp_avg'] holds the bias-corrected m_hat"),
+    ("v_stored_corrected", "state['exp_avg_sq'] holds the bias-corrected v_hat"),
+    ("m_not_stored", "state['exp_avg'] stays 0: m = beta1 * m + ... makes a new array that the dict does not see"),
+    ("v_not_stored", "state['exp_avg_sq'] stays 0"),
+    ("betas_swapped", "exp_avg decays with beta2: betas is (beta1, beta2), and m uses beta1."),
+    ("v_grad", "exp_avg_sq averages grad: it is the average of the squared gradient"),
+    ("v_abs", "exp_avg_sq averages |grad|"),
+    ("betas_fixed", "called with betas=(0.8, 0.99) exp_avg decays with 0.9: use the betas argument"),
+    ("step_not_incremented", "state['step'] is 0 after 1 call(s): it counts the steps taken"),
+    ("step_stuck", "state['step'] is 1 after 2 call(s) (it does not change from call to call)"),
+    ("bias_uses_old_step", "after step 1 at index (0,) (a parameter of shape (5,), default hyper-parameters); "
+                           "it should stay finite. At the first step t must be 1"),
+    ("bias_python_zero", "the function raised ZeroDivisionError: float division by zero. If it divides by "
+                         "1 - beta1**t"),
+    ("param_rebound", "param did not change: update the array you are given in place"),
+    ("param_returned", "The function returned the new values: torch's optimizers change the parameters in place"),
+    ("state_rebound", "state is still empty after the first call"),
+    ("wrong_keys", "state has no key 'exp_avg', 'exp_avg_sq' after 1 call(s)"),
+    ("grad_in_place", "the function changed grad in place"),
+    ("float32", "param differs from torch's Adam after step 1 (a parameter of shape (5,), default "
+                "hyper-parameters): at index (1,) expected 1.40126534"),
+]
+
+
+@pytest.mark.parametrize("slip, words", WRONG_ADAM)
+def test_adam_step_rejects_each_slip_with_its_hint(slip, words, capsys):
+    from lecturelib.exercises import check_adam_step
+
+    assert check_adam_step(adam_with(slip)) is False
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: ")
+    assert words in verdict
+
+
+def test_adam_step_reports_unfinished_work_and_errors(capsys):
+    from lecturelib.exercises import check_adam_step
+
+    def my_adam_step(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        raise NotImplementedError
+
+    assert check_adam_step(my_adam_step) is False
+    assert _verdict(capsys) == "Not yet: the function still raises NotImplementedError.\n"
+    assert check_adam_step(lambda param, grad, state: adam_textbook(param, grad, state)) is False
+    assert "the function raised TypeError" in _verdict(capsys)  # no lr keyword
+    assert check_adam_step(lambda param, grad, state, **kw: state["exp_avg"]) is False
+    assert "the function raised KeyError" in _verdict(capsys)
+
+
+def test_adam_step_checks_the_state_arrays(capsys):
+    from lecturelib.exercises import check_adam_step
+
+    def scalar_average(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        adam_textbook(param, grad, state, lr, betas, eps)
+        state["exp_avg"] = float(np.mean(state["exp_avg"]))
+
+    def text_step(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        adam_textbook(param, grad, state, lr, betas, eps)
+        state["step"] = "one"
+
+    assert check_adam_step(scalar_average) is False
+    assert "state['exp_avg'] must have the shape of param, (5,), got ()" in _verdict(capsys)
+    assert check_adam_step(text_step) is False
+    assert "state['step'] must be a number, got str" in _verdict(capsys)
+
+
+def test_adam_step_unknown_mistake_names_the_first_difference(capsys):
+    from lecturelib.exercises import check_adam_step
+
+    def late_drift(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        adam_textbook(param, grad, state, lr, betas, eps)
+        if state["step"] == 20 and param.shape == (2, 3, 2):
+            state["exp_avg"][1, 2, 0] += 1.0
+
+    assert check_adam_step(late_drift) is False
+    assert ("exp_avg differs from torch's Adam after step 20 (a parameter of shape (2, 3, 2), default "
+            "hyper-parameters): at index (1, 2, 0) expected") in _verdict(capsys)
+
+
+def test_adam_step_verdict_is_the_same_when_numpy_raises(capsys):
+    from lecturelib.exercises import check_adam_step
+
+    with np.errstate(all="raise"):
+        assert check_adam_step(adam_with("no_eps")) is False
+    assert "eps is missing" in _verdict(capsys)
+
+
+def test_adam_step_bad_arguments():
+    from lecturelib.exercises import check_adam_step
+
+    with pytest.raises(ValueError, match="^seed must be >= 0, got -1"):
+        check_adam_step(adam_textbook, seed=-1)
+
+
+# ------------------------------------------------------------ reading a range test (Chapter 5)
+
+
+def _synthetic_range_test():
+    """A smoothed loss that falls fastest at lr = 1e-3 (tanh's inflection) and blows up past its minimum."""
+    lrs = np.logspace(-5, 0, 51)  # ten points per decade
+    x = np.log10(lrs)
+    return lrs, 2.0 - np.tanh(x + 3) + np.exp(4 * (x + 1))
+
+
+def _synthetic_minimum_x():
+    # independently: the loss's derivative -sech(x + 3)**2 + 4 exp(4 (x + 1)) vanishes once, by bisection
+    low, high = -3.0, 0.0
+    for _ in range(100):
+        mid = (low + high) / 2
+        if -1 / np.cosh(mid + 3) ** 2 + 4 * np.exp(4 * (mid + 1)) < 0:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def test_range_test_band_on_a_curve_with_known_readings():
+    from lecturelib.exercises import range_test_band
+
+    lrs, losses = _synthetic_range_test()
+    band = range_test_band(lrs, losses)
+    x_min = _synthetic_minimum_x()
+    assert -1.75 < x_min < -1.65
+    assert band.steepest_lr == pytest.approx(1e-3)
+    assert band.min_lr == pytest.approx(10 ** (round(x_min * 10) / 10))  # the grid point nearest the minimum
+    assert band.low == pytest.approx(min(1e-3, band.min_lr / 10) / 2)
+    assert band.high == pytest.approx(min(2 * max(1e-3, band.min_lr / 10), band.min_lr / 2))
+
+
+def test_range_test_band_ignores_a_noisy_start_and_a_blown_up_end():
+    from lecturelib.exercises import range_test_band
+
+    lrs, losses = _synthetic_range_test()
+    noisy = losses.copy()
+    noisy[1] -= 0.3  # a single steep drop at the start, as the moving average's first batches give
+    noisy[-3:] = [np.inf, np.nan, np.nan]
+    assert range_test_band(lrs, noisy) == range_test_band(lrs, losses)
+
+
+def test_range_test_band_short_curve_uses_neighbouring_points():
+    from lecturelib.exercises import range_test_band
+
+    # less than the half-decade window between the first point and the minimum: neighbours' differences
+    band = range_test_band([1e-3, 1.2e-3, 1.5e-3, 3e-3], [2.0, 1.5, 1.45, 3.0])
+    assert band.min_lr == 1.5e-3 and band.steepest_lr == 1e-3  # np.gradient's one-sided difference at the start
+    # a longer curve: the slope over half a decade, centred on points at least a quarter decade inside
+    band = range_test_band([1e-3, 2e-3, 4e-3, 8e-3], [2.0, 1.5, 1.4, 3.0])
+    assert band.min_lr == 4e-3 and band.steepest_lr == 2e-3
+
+
+@pytest.mark.parametrize("lrs, losses, words", [
+    ([1e-3, 1e-2], [2.0, 1.0], "lrs must be a 1-D array of at least 3"),
+    ([1e-3, 1e-2, 1e-1], [2.0, 1.0], "losses must have the shape of lrs"),
+    ([1e-3, 1e-4, 1e-1], [2.0, 1.0, 3.0], "lrs must be positive, finite and increasing"),
+    ([0.0, 1e-2, 1e-1], [2.0, 1.0, 3.0], "lrs must be positive, finite and increasing"),
+    ([1e-3, 1e-2, 1e-1], [np.nan] * 3, "losses has no finite entry"),
+    ([1e-3, 1e-2, 1e-1], [np.nan, 1.0, 3.0], "finite up to their minimum"),
+    ([1e-3, 1e-2, 1e-1], [1.0, 2.0, 3.0], "smallest at the first learning rate"),
+])
+def test_range_test_band_bad_arguments(lrs, losses, words):
+    from lecturelib.exercises import range_test_band
+
+    with pytest.raises(ValueError, match=words.replace("(", r"\(")):
+        range_test_band(lrs, losses)
+
+
+def test_range_test_choice_accepts_the_band(capsys):
+    from lecturelib.exercises import check_range_test_choice, range_test_band
+
+    lrs, losses = _synthetic_range_test()
+    band = range_test_band(lrs, losses)
+    for answer in [1e-3, band.min_lr / 10, band.low, band.high, np.sqrt(band.low * band.high),
+                   np.float32(2e-3), 3e-3]:
+        assert check_range_test_choice(answer, lrs, losses) is True, answer
+        assert _verdict(capsys).startswith("Correct! lr_choice = ")
+
+
+@pytest.mark.parametrize("answer, words", [
+    ("min", "is at the minimum of the smoothed loss (near 0.02) or next to it: there the loss is about to blow up"),
+    (0.011, "is at the minimum of the smoothed loss"),
+    (0.06, "is past the minimum of the smoothed loss (near 0.02), where the loss climbs"),
+    (0.007, "is more than twice both readings"),
+    (3e-4, "is too small: less than half of both readings"),
+    (1e-6, "is below the smallest learning rate the test tried (1e-05)"),
+    (-2.5, "a learning rate is positive. If you read log10 of the learning rate off the axis, the learning rate "
+           "is 10 ** -2.5 = 0.00316"),
+    (0, "lr_choice = 0 does not move the weights at all"),
+    (float("nan"), "lr_choice must be a finite number, got nan"),
+    ("3e-3", "lr_choice must be a number, got str '3e-3'"),
+    (True, "lr_choice must be a number, got bool True"),
+    (None, "set lr_choice to your value first"),
+    (..., "set lr_choice to your value first"),
+])
+def test_range_test_choice_rejects_with_a_hint(answer, words, capsys):
+    from lecturelib.exercises import check_range_test_choice, range_test_band
+
+    lrs, losses = _synthetic_range_test()
+    band = range_test_band(lrs, losses)
+    assert (band.low, band.high, band.min_lr) == pytest.approx((5e-4, 4e-3, 2e-2), rel=0.01)  # the hints' premises
+    if answer == "min":
+        answer = band.min_lr
+    assert check_range_test_choice(answer, lrs, losses) is False
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: ")
+    assert words in verdict
+
+
+def test_range_test_choice_on_a_real_range_test(capsys):
+    torch = pytest.importorskip("torch")
+    from lecturelib import data
+    from lecturelib.exercises import check_range_test_choice
+    from lecturelib.torchkit.lr_finder import lr_range_test
+    from lecturelib.torchkit.models import torch_mlp
+
+    mnist1d = data.load_mnist1d()
+    torch.manual_seed(0)
+    net = torch_mlp([40, 100, 10])
+    rt = lr_range_test(net, mnist1d.x_train, mnist1d.y_train, make_optimizer=torch.optim.Adam,
+                       lr_min=1e-5, lr_max=10.0, steps=200, seed=0)
+    assert check_range_test_choice(rt.suggested_lr, rt.lrs, rt.smoothed_losses) is True  # a tenth of the minimum
+    assert check_range_test_choice(rt.best_lr, rt.lrs, rt.smoothed_losses) is False
+    assert "at the minimum of the smoothed loss" in _verdict(capsys)
+    assert check_range_test_choice(1e-4, rt.lrs, rt.smoothed_losses) is False
+    assert "too small" in _verdict(capsys)
