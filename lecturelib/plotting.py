@@ -14,10 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap, LogNorm
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 
-from ._validation import as_float_array, as_labels, check_int, check_option, check_same_shape, check_shape
+from ._validation import (as_float_array, as_labels, check_int, check_number, check_option, check_same_shape,
+                          check_shape)
 from .normalization import BatchNormStream
+from .problems import OptimizerRun, Problem
 
 __all__ = [
     "PALETTE",
@@ -35,6 +37,7 @@ __all__ = [
     "plot_image_grid",
     "plot_signal_grid",
     "plot_batchnorm_stream",
+    "plot_optimizer_runs",
 ]
 
 #: Okabe-Ito colour-blind-safe palette (black last).
@@ -838,3 +841,165 @@ def _plot_batchnorm_outputs(right: Axes, stream: BatchNormStream, mode: str) -> 
               ylabel="density", title=f"Outputs in {mode} mode, normalized with\n{statistics}")
     right.legend(fontsize="small", loc="upper right")
     right.grid(alpha=0.3)
+
+
+# ---------------------------------------------------------------- optimizers on test functions
+
+
+def _check_limits(limits: object, name: str) -> tuple[float, float]:
+    """A pair ``(low, high)`` of finite numbers with ``low < high``."""
+    if isinstance(limits, (str, bytes)) or not isinstance(limits, Sequence) or len(limits) != 2:
+        raise ValueError(f"{name} must be a pair (low, high), got {limits!r}")
+    low, high = (check_number(v, f"{name}[{i}]") for i, v in enumerate(limits))
+    if not low < high:
+        raise ValueError(f"{name} must have low < high, got {limits!r}")
+    return low, high
+
+
+def plot_optimizer_runs(
+    problem: Problem,
+    runs: Mapping[str, OptimizerRun],
+    *,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    scale: str = "log",
+    loss_ylim: tuple[float, float] | None = None,
+    max_step: int | None = None,
+    axes: Sequence[Axes] | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    resolution: int = 200,
+) -> list[Axes]:
+    r"""Optimizers' paths over a function's contour lines, and their losses against the step.
+
+    Left, the contour lines of ``problem.value`` over the window ``xlim``
+    :math:`\times` ``ylim`` (grey), the minimizers (star) and saddle
+    points (plus), the common starting point (circle) and one path per
+    run, each in its own colour, line style, marker and width (the first
+    run drawn widest, so that no path hides another).  Right, each run's
+    loss against the step, and the legend of both panels.  A run that
+    diverged says so in its label; its path ends in a large cross at its
+    last finite point, and a dotted vertical line marks the step that
+    failed in the loss panel.
+
+    The axes do not move with the runs, so that an explorer shows real
+    changes: the window is ``xlim``, ``ylim``; the loss panel spans
+    ``0 .. max_step`` and ``loss_ylim``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The function the runs minimized, e.g. :func:`lecturelib.problems.rosenbrock`.
+    runs : mapping of label -> OptimizerRun
+        From :func:`lecturelib.problems.run_optimizer`, all from the same
+        starting point (the first row of the first run's path is marked).
+    xlim, ylim : (float, float)
+        The window of the contour panel, in the problem's coordinates.
+    scale : {"log", "linear"}, default "log"
+        ``"log"``: contour levels spaced evenly in :math:`\log f` and a
+        log loss axis, for functions :math:`\ge 0` (Rosenbrock, Beale,
+        quadratics); ``"linear"`` for functions with negative values (the
+        saddle).
+    loss_ylim : (float, float), optional
+        The loss panel's y range; default matplotlib's.
+    max_step : int, optional
+        The loss panel's last step; default the longest run's.
+    axes : sequence of two Axes, optional
+        Contour panel and loss panel; default a new row of two.
+    title : str, optional
+        The contour panel's title; default ``problem.name``.
+    legend : bool, default True
+        Put the legend of both panels in the loss panel; turn it off to
+        draw one legend for several panels, e.g. with
+        ``fig.legend(*axes[0].get_legend_handles_labels())``.
+    resolution : int, default 200
+        Grid points per axis for the contours.
+
+    Returns
+    -------
+    list of Axes
+        ``[contours, losses]``.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> from lecturelib import optim, problems
+    >>> p = problems.rosenbrock()
+    >>> run = problems.run_optimizer(p, np.array([-1.2, 1.0]), steps=100,
+    ...                              make_optimizer=partial(optim.Adam, lr=0.1))
+    >>> axes = plot_optimizer_runs(p, {"Adam": run}, xlim=(-2, 2), ylim=(-1, 3))
+    """
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a lecturelib.problems.Problem, got {type(problem).__name__}")
+    if not isinstance(runs, Mapping) or not runs:
+        raise ValueError(f"runs must be a non-empty mapping of label -> OptimizerRun, got {runs!r}")
+    for label, run in runs.items():
+        if not isinstance(run, OptimizerRun):
+            raise TypeError(f"runs[{label!r}] must be an OptimizerRun from run_optimizer, got {type(run).__name__}")
+    xlim, ylim = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
+    scale = check_option(scale, "scale", ("log", "linear"))
+    if loss_ylim is not None:
+        loss_ylim = _check_limits(loss_ylim, "loss_ylim")
+        if scale == "log" and loss_ylim[0] <= 0:
+            raise ValueError(f"loss_ylim must be positive with scale='log', got {loss_ylim!r}")
+    longest = max(len(run.losses) for run in runs.values()) - 1
+    max_step = max(longest, 1) if max_step is None else check_int(max_step, "max_step", low=1)
+    resolution = check_int(resolution, "resolution", low=2)
+    if axes is None:
+        _, row = plt.subplots(1, 2, figsize=(9.2, 3.8), layout="constrained")
+        axes = list(row)
+    axes = list(axes)
+    if len(axes) != 2 or not all(isinstance(ax, Axes) for ax in axes):
+        raise ValueError(f"axes must hold 2 matplotlib Axes (contours, losses), got {len(axes)} items")
+    left, right = axes
+
+    _draw_contours(left, problem, xlim, ylim, scale, resolution)
+    start = next(iter(runs.values())).path[0]
+    left.plot(*start, marker="o", markersize=8, linestyle="none", markerfacecolor="white",
+              markeredgecolor="black", label="start", zorder=5)
+    n = len(runs)
+    for i, (label, run) in enumerate(runs.items()):
+        style = _style(i)
+        width = 2.4 - 1.4 * i / max(n - 1, 1)  # the first run widest
+        every = max(1, (len(run.path) - 1) // 12)
+        if run.diverged:
+            label = f"{label} (diverged at step {len(run.losses)})"
+        left.plot(run.path[:, 0], run.path[:, 1], linewidth=width, markersize=4, markevery=every,
+                  label=label, zorder=3, **style)
+        steps = np.arange(len(run.losses))
+        right.plot(steps, run.losses, linewidth=width, markersize=4, markevery=every, label=label,
+                   zorder=3, **style)
+        if run.diverged:  # a cross at the last finite point, a dotted line at the step that failed
+            left.plot(*run.path[-1], marker="X", markersize=11, color=style["color"], linestyle="none", zorder=6)
+            right.axvline(len(run.losses), color=style["color"], linestyle=":", linewidth=1.5, zorder=2)
+    left.set(xlim=xlim, ylim=ylim, xlabel="$x_1$", ylabel="$x_2$",
+             title=problem.name if title is None else title)
+    if scale == "log":  # major ticks only: the loss may span a dozen decades
+        right.set_yscale("log", nonpositive="clip")
+        right.yaxis.set_minor_locator(NullLocator())
+    right.set(xlim=(0, max_step), xlabel="step", ylabel="loss $f(x)$", title="Loss against step")
+    if loss_ylim is not None:
+        right.set_ylim(loss_ylim)
+    right.grid(alpha=0.3)
+    if legend:  # one legend for both panels: the markers of the left, the runs of both
+        right.legend(*left.get_legend_handles_labels(), fontsize="small")
+    return axes
+
+
+def _draw_contours(ax: Axes, problem: Problem, xlim: tuple[float, float], ylim: tuple[float, float],
+                   scale: str, resolution: int) -> None:
+    """Grey contour lines of ``problem`` over the window, with its minima and saddle points marked."""
+    x1, x2 = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    z = problem.value(np.stack([x1, x2], axis=-1))
+    if scale == "log":
+        positive = z[z > 0]
+        levels = np.geomspace(max(positive.min(), positive.max() * 1e-7), positive.max(), 20)
+    else:
+        levels = np.linspace(z.min(), z.max(), 21)[1:-1]
+    ax.contour(x1, x2, z, levels=levels, colors="0.6", linewidths=0.7, zorder=1)
+    if len(problem.minima):
+        ax.plot(problem.minima[:, 0], problem.minima[:, 1], marker="*", markersize=14, linestyle="none",
+                color="black", label="minimum", zorder=5)
+    if len(problem.saddle_points):
+        ax.plot(problem.saddle_points[:, 0], problem.saddle_points[:, 1], marker="P", markersize=10,
+                linestyle="none", color="0.3", label="saddle point", zorder=5)

@@ -645,3 +645,141 @@ def test_plot_batchnorm_stream_both_modes_side_by_side():
     with pytest.raises(ValueError, match="axes must hold 3 matplotlib Axes"):
         plot_batchnorm_stream(stream, mode="both", axes=two)
     plt.close("all")
+
+
+# ---------------------------------------------------------------- optimizers on test functions
+
+
+def _runs(problem, x0, steps=40, **makers):
+    from lecturelib.problems import run_optimizer
+
+    return {label: run_optimizer(problem, np.array(x0), make_optimizer=make, steps=steps)
+            for label, make in makers.items()}
+
+
+def test_plot_optimizer_runs_draws_contours_paths_and_losses():
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.plotting import plot_optimizer_runs
+    from lecturelib.problems import rosenbrock
+
+    p = rosenbrock()
+    runs = _runs(p, (-1.2, 1.0), SGD=partial(optim.SGD, lr=1e-3), Adam=partial(optim.Adam, lr=0.1))
+    axes = plot_optimizer_runs(p, runs, xlim=(-2, 2), ylim=(-1, 3), loss_ylim=(1e-8, 1e4))
+    assert len(axes) == 2 and all(isinstance(ax, Axes) for ax in axes)
+    left, right = axes
+    assert left.collections, "contour lines"
+    assert (left.get_xlim(), left.get_ylim()) == ((-2.0, 2.0), (-1.0, 3.0))
+    assert (left.get_xlabel(), left.get_ylabel(), left.get_title()) == ("$x_1$", "$x_2$", p.name)
+    minimum, start, sgd, adam = left.lines
+    assert_allclose(minimum.get_xydata(), [[1.0, 1.0]])
+    assert_allclose(start.get_xydata(), [[-1.2, 1.0]])
+    for line, run in zip((sgd, adam), runs.values()):
+        assert_allclose(line.get_xydata(), run.path)
+    for line, run in zip(right.lines, runs.values()):
+        assert_allclose(line.get_xdata(), np.arange(41))
+        assert_allclose(line.get_ydata(), run.losses)
+    # no path hides the other: colour, style, marker and width all differ
+    assert sgd.get_color() != adam.get_color() and sgd.get_linestyle() != adam.get_linestyle()
+    assert sgd.get_marker() != adam.get_marker() and sgd.get_linewidth() > adam.get_linewidth()
+    assert right.get_yscale() == "log" and right.get_ylim() == (1e-8, 1e4) and right.get_xlim() == (0, 40)
+    assert (right.get_xlabel(), right.get_ylabel()) == ("step", "loss $f(x)$")
+    assert _legend_texts(right) == ["minimum", "start", "SGD", "Adam"]
+
+
+def test_plot_optimizer_runs_log_contours_are_evenly_spaced_in_log():
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.plotting import plot_optimizer_runs
+    from lecturelib.problems import beale
+
+    runs = _runs(beale(), (1.0, 1.5), Adam=partial(optim.Adam, lr=0.1))
+    left, _ = plot_optimizer_runs(beale(), runs, xlim=(-0.5, 4.0), ylim=(-1.5, 2.0))
+    levels = np.asarray(left.collections[0].levels)
+    assert np.all(levels > 0)
+    assert_allclose(np.diff(np.log(levels)), np.log(levels[1] / levels[0]), rtol=1e-9)
+
+
+def test_plot_optimizer_runs_linear_scale_marks_the_saddle():
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.plotting import plot_optimizer_runs
+    from lecturelib.problems import saddle
+
+    runs = _runs(saddle(), (1.0, 1e-3), Adagrad=partial(optim.Adagrad, lr=0.1))
+    left, right = plot_optimizer_runs(saddle(), runs, xlim=(-2, 2), ylim=(-2, 2), scale="linear",
+                                      loss_ylim=(-4.5, 1.5), max_step=100, title="a saddle")
+    assert left.get_title() == "a saddle"
+    assert right.get_yscale() == "linear" and right.get_ylim() == (-4.5, 1.5)
+    assert right.get_xlim() == (0, 100)  # fixed, longer than the run
+    assert _legend_texts(right) == ["saddle point", "start", "Adagrad"]
+    levels = np.asarray(left.collections[0].levels)
+    assert levels.min() < 0 < levels.max()
+
+
+def test_plot_optimizer_runs_shows_where_a_run_diverged():
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.plotting import plot_optimizer_runs
+    from lecturelib.problems import rosenbrock
+
+    runs = _runs(rosenbrock(), (-1.2, 1.0), SGD=partial(optim.SGD, lr=0.01), steps=50)
+    (run,) = runs.values()
+    assert run.diverged
+    n = len(run.losses)
+    left, right = plot_optimizer_runs(rosenbrock(), runs, xlim=(-2, 2), ylim=(-1, 3), max_step=50)
+    assert _legend_texts(right)[-1] == f"SGD (diverged at step {n})"
+    cross = left.lines[-1]
+    assert cross.get_marker() == "X"
+    assert_allclose(cross.get_xydata(), [run.path[-1]])
+    (losses, failed) = right.lines
+    assert_allclose(failed.get_xdata(), [n, n]) and failed.get_linestyle() == ":"
+    assert right.get_xlim() == (0, 50)
+
+
+def test_plot_optimizer_runs_on_given_axes_without_legend():
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.plotting import plot_optimizer_runs
+    from lecturelib.problems import quadratic
+
+    p = quadratic(lam_min=1.0, lam_max=10.0)
+    runs = _runs(p, (1.0, 1.0), GD=partial(optim.SGD, lr=0.05))
+    _, given = plt.subplots(2, 1)
+    assert plot_optimizer_runs(p, runs, xlim=(-1, 1), ylim=(-1, 1), axes=given, legend=False) == list(given)
+    assert given[1].get_legend() is None
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (dict(problem="rosenbrock"), TypeError, "^problem must be a lecturelib.problems.Problem"),
+    (dict(runs={}), ValueError, "^runs must be a non-empty mapping"),
+    (dict(runs={"a": np.zeros((3, 2))}), TypeError, r"^runs\['a'\] must be an OptimizerRun"),
+    (dict(xlim=(2, -2)), ValueError, "^xlim must have low < high"),
+    (dict(ylim=(0, 1, 2)), ValueError, r"^ylim must be a pair \(low, high\)"),
+    (dict(scale="symlog"), ValueError, r"^scale must be one of \['log', 'linear'\], got 'symlog'"),
+    (dict(loss_ylim=(0, 10)), ValueError, "^loss_ylim must be positive with scale='log'"),
+    (dict(max_step=0), ValueError, "^max_step must be >= 1, got 0"),
+    (dict(axes=[None]), ValueError, r"^axes must hold 2 matplotlib Axes \(contours, losses\)"),
+])
+def test_plot_optimizer_runs_bad_input(change, error, match):
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.plotting import plot_optimizer_runs
+    from lecturelib.problems import rosenbrock
+
+    kwargs = dict(problem=rosenbrock(), runs=_runs(rosenbrock(), (0.0, 0.0), A=partial(optim.Adam, lr=0.1),
+                                                   steps=3), xlim=(-2, 2), ylim=(-1, 3)) | change
+    with pytest.raises(error, match=match):
+        plot_optimizer_runs(**kwargs)
+
+
+def test_plot_optimizer_runs_is_public():
+    import lecturelib.plotting as plotting
+
+    assert "plot_optimizer_runs" in plotting.__all__

@@ -255,3 +255,199 @@ def test_batchnorm_explorer_bad_arguments_raise_at_construction(kwargs, error, m
 
     with pytest.raises(error, match=match):
         batchnorm_explorer(**kwargs)
+
+
+# ---------------------------------------------------------------- optimizers on test functions
+
+
+def _optimizer_panels():
+    """(contours, losses) Axes of the last figure the optimizer explorer drew."""
+    left, right = plt.figure(plt.get_fignums()[-1]).axes
+    return left, right
+
+
+@pytest.mark.parametrize("name, momentum, want", [
+    ("SGD", 0.9, dict(lr=0.05, momentum=0.9)),
+    ("RMSprop", 0.5, dict(lr=0.05, momentum=0.5, alpha=0.99)),
+    ("Adam", 0.5, dict(lr=0.05, betas=(0.5, 0.999))),
+    ("Adagrad", 0.9, dict(lr=0.05, lr_decay=0.0)),
+    ("Adadelta", 0.9, dict(lr=0.05, rho=0.9)),
+])
+def test_explorer_optimizer_builds_the_class_with_momentum_where_it_has_one(name, momentum, want):
+    from lecturelib import optim
+    from lecturelib.widgets import explorer_optimizer
+
+    opt = explorer_optimizer(name, lr=0.05, momentum=momentum)([np.zeros(2)])
+    assert type(opt) is getattr(optim, name)
+    assert {key: opt.defaults[key] for key in want} == want
+    assert "momentum" not in opt.defaults or name in ("SGD", "RMSprop")
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(name="AdamW", lr=0.1), ValueError, r"^optimizer must be one of \['SGD', 'Adagrad'"),
+    (dict(name="SGD", lr=0.0), ValueError, "^lr must be > 0.0, got 0.0"),
+    (dict(name="SGD", lr=0.1, momentum=1.0), ValueError, "^momentum must be < 1.0, got 1.0"),
+    (dict(name="Adam", lr="0.1"), TypeError, "^lr must be a real number"),
+])
+def test_explorer_optimizer_bad_arguments(kwargs, error, match):
+    from lecturelib.widgets import explorer_optimizer
+
+    name = kwargs.pop("name")
+    with pytest.raises(error, match=match):
+        explorer_optimizer(name, **kwargs)
+
+
+@pytest.mark.parametrize("problem", ["Rosenbrock", "Beale", "saddle", "rotated quadratic"])
+@pytest.mark.parametrize("name, cls_kwargs", [
+    ("SGD", dict(lr=1e-3, momentum=0.9)),
+    ("Adam", dict(lr=0.1, betas=(0.9, 0.999))),
+    ("Adadelta", dict(lr=0.1)),
+])
+def test_optimizer_path_is_run_optimizer_from_the_views_start(problem, name, cls_kwargs):
+    from functools import partial
+
+    from lecturelib import optim
+    from lecturelib.problems import run_optimizer
+    from lecturelib.widgets import PROBLEM_VIEWS, optimizer_path
+
+    view = PROBLEM_VIEWS[problem]
+    got = optimizer_path(problem, name, lr=cls_kwargs["lr"], momentum=0.9, steps=25)
+    want = run_optimizer(view.problem, np.array(view.x0), steps=25,
+                         make_optimizer=partial(getattr(optim, name), **cls_kwargs))
+    assert_allclose(got.path, want.path, rtol=0, atol=0)
+    assert_allclose(got.losses, want.losses, rtol=0, atol=0)
+    assert got.diverged == want.diverged
+
+
+def test_optimizer_path_bad_arguments():
+    from lecturelib.widgets import optimizer_path
+
+    with pytest.raises(ValueError, match=r"^problem must be one of \['Rosenbrock', 'Beale', 'saddle', "):
+        optimizer_path("Himmelblau", "SGD", lr=0.1)
+    with pytest.raises(ValueError, match="^steps must be >= 1, got 0"):
+        optimizer_path("saddle", "SGD", lr=0.1, steps=0)
+
+
+def test_problem_views_start_and_minima_inside_fixed_windows():
+    from lecturelib.widgets import PROBLEM_VIEWS
+
+    for name, view in PROBLEM_VIEWS.items():
+        points = np.vstack([[view.x0], view.problem.minima, view.problem.saddle_points])
+        assert np.all((view.xlim[0] < points[:, 0]) & (points[:, 0] < view.xlim[1])), name
+        assert np.all((view.ylim[0] < points[:, 1]) & (points[:, 1] < view.ylim[1])), name
+        start_loss = float(view.problem.value(np.array(view.x0)))
+        assert view.loss_ylim[0] < start_loss < view.loss_ylim[1], name
+        x1, x2 = np.meshgrid(np.linspace(*view.xlim, 50), np.linspace(*view.ylim, 50))
+        lowest = view.problem.value(np.stack([x1, x2], axis=-1)).min()
+        assert (view.scale == "log") == (lowest >= 0), name  # log scale only for functions >= 0
+        assert view.limits == dict(xlim=view.xlim, ylim=view.ylim, scale=view.scale, loss_ylim=view.loss_ylim)
+
+
+def test_optimizer_view_draws_the_run_on_the_views_axes():
+    from lecturelib.widgets import PROBLEM_VIEWS, optimizer_path, optimizer_view
+
+    left, right = optimizer_view("Beale", "RMSprop", lr=0.03, momentum=0.9, steps=50)
+    run = optimizer_path("Beale", "RMSprop", lr=0.03, momentum=0.9, steps=50)
+    view = PROBLEM_VIEWS["Beale"]
+    assert left.get_title() == view.title
+    assert (left.get_xlim(), left.get_ylim()) == (view.xlim, view.ylim)
+    assert (right.get_xlim(), right.get_ylim()) == ((0, 50), view.loss_ylim)
+    (losses,) = right.lines
+    assert_allclose(losses.get_ydata(), run.losses, rtol=1e-12)
+    assert losses.get_label() == "RMSprop, lr 0.03, momentum 0.9"
+    _, given = plt.subplots(1, 2)
+    assert optimizer_view("saddle", "Adagrad", lr=0.1, axes=given) == list(given)
+    assert given[1].get_legend().get_texts()[-1].get_text() == "Adagrad, lr 0.1"
+
+
+def test_optimizer_explorer_controls_and_first_drawing(callback_errors):
+    from lecturelib.widgets import PROBLEM_VIEWS, optimizer_explorer, optimizer_path
+
+    w = optimizer_explorer(steps=40)
+    assert isinstance(w, widgets.interactive)
+    optimizer, lr, momentum, problem = w.children[:4]
+    assert isinstance(optimizer, widgets.Dropdown) and optimizer.description == "optimizer"
+    assert optimizer.options == ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam") and optimizer.value == "Adam"
+    assert isinstance(lr, widgets.FloatLogSlider) and (lr.min, lr.max, lr.base) == (-4, 1, 10)
+    assert lr.value == pytest.approx(0.1)
+    assert isinstance(momentum, widgets.FloatSlider) and (momentum.min, momentum.max) == (0.0, 0.99)
+    assert momentum.value == 0.9 and not momentum.disabled
+    assert isinstance(problem, widgets.Dropdown) and problem.description == "function"
+    assert problem.options == tuple(PROBLEM_VIEWS) and problem.value == "Rosenbrock"
+    assert callback_errors() == []
+    left, right = _optimizer_panels()
+    run = optimizer_path("Rosenbrock", "Adam", lr=0.1, momentum=0.9, steps=40)
+    assert_allclose(right.lines[0].get_ydata(), run.losses, rtol=1e-12)
+    assert right.lines[0].get_label() == "Adam, lr 0.1, beta1 0.9"
+
+
+@pytest.mark.parametrize("control, values", [
+    (0, ("SGD", "Adagrad", "RMSprop", "Adadelta", "Adam")),
+    (1, (1e-4, 1e-2, 10.0)),
+    (2, (0.0, 0.5, 0.99)),
+    (3, ("Rosenbrock", "Beale", "saddle", "rotated quadratic")),
+])
+def test_optimizer_explorer_redraws_on_fixed_axes_for_every_control(callback_errors, control, values):
+    from lecturelib.widgets import PROBLEM_VIEWS, optimizer_explorer, optimizer_path
+
+    w = optimizer_explorer(optimizer="SGD", lr=1e-3, momentum=0.5, problem="Beale", steps=30)
+    for value in values:
+        w.children[control].value = value
+        w.update()  # draws even when the value is the one already shown
+        assert callback_errors() == []
+        name, lr, momentum, problem = (c.value for c in w.children[:4])
+        left, right = _optimizer_panels()
+        run = optimizer_path(problem, name, lr=lr, momentum=momentum, steps=30)
+        assert_allclose(right.lines[0].get_ydata(), run.losses, rtol=1e-12)
+        view = PROBLEM_VIEWS[problem]
+        assert (left.get_xlim(), left.get_ylim()) == (view.xlim, view.ylim)
+        assert (right.get_xlim(), right.get_ylim()) == ((0, 30), view.loss_ylim)
+        assert left.get_title() == view.title
+        plt.close("all")
+
+
+def test_optimizer_explorer_greys_out_momentum_for_methods_without_it(callback_errors):
+    from lecturelib.widgets import optimizer_explorer
+
+    w = optimizer_explorer(optimizer="Adagrad", steps=5)
+    optimizer, _, momentum = w.children[:3]
+    assert momentum.disabled
+    for name, disabled in [("SGD", False), ("Adadelta", True), ("RMSprop", False), ("Adam", False),
+                           ("Adagrad", True)]:
+        optimizer.value = name
+        assert momentum.disabled is disabled, name
+    assert callback_errors() == []
+    _, right = _optimizer_panels()
+    assert right.lines[0].get_label() == "Adagrad, lr 0.1"  # no momentum in the label
+
+
+def test_optimizer_explorer_redraws_quickly(callback_errors):
+    import time
+
+    from lecturelib.widgets import optimizer_explorer
+
+    w = optimizer_explorer()
+    times = []
+    for problem in ("Beale", "saddle", "Rosenbrock"):
+        start = time.perf_counter()
+        w.children[3].value = problem
+        times.append(time.perf_counter() - start)
+        plt.close("all")
+    assert callback_errors() == []
+    assert max(times) < 1.0, times
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(problem="Himmelblau"), ValueError, r"^problem must be one of \['Rosenbrock'"),
+    (dict(optimizer="LBFGS"), ValueError, r"^optimizer must be one of \['SGD'"),
+    (dict(lr=20.0), ValueError, "^lr must be <= 10.0, got 20.0"),
+    (dict(lr=1e-5), ValueError, "^lr must be >= 0.0001, got 1e-05"),
+    (dict(momentum=0.995), ValueError, "^momentum must be <= 0.99, got 0.995"),
+    (dict(steps=0), ValueError, "^steps must be >= 1, got 0"),
+    (dict(steps=2.5), TypeError, "^steps must be an integer, got float 2.5"),
+])
+def test_optimizer_explorer_bad_arguments_raise_at_construction(kwargs, error, match):
+    from lecturelib.widgets import optimizer_explorer
+
+    with pytest.raises(error, match=match):
+        optimizer_explorer(**kwargs)
