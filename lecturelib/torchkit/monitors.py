@@ -76,6 +76,15 @@ class UpdateRatioRecorder:
 
     def __call__(self, step: int, model: nn.Module) -> None:
         step = check_int(step, "step", low=0)
+        weights = self._check(step, model)
+        if self._previous is not None:
+            self._ratios.append([float((w - p).norm() / p.norm())
+                                 for w, p in zip(weights, self._previous)])
+            self._steps.append(step)
+        self._previous = [w.clone() for w in weights]
+
+    def _check(self, step: int, model: nn.Module) -> list[torch.Tensor]:
+        """The model's nn.Linear weights in float64, after checking the call."""
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         weights = [m.weight.detach().to(torch.float64) for m in model.modules() if isinstance(m, nn.Linear)]
@@ -85,13 +94,10 @@ class UpdateRatioRecorder:
         if step != expected:
             raise ValueError(f"step must be {expected} (a recorder follows one training run from step 0), "
                              f"got {step}")
-        if self._previous is not None:
-            if len(weights) != len(self._previous):
-                raise ValueError(f"model must keep its {len(self._previous)} nn.Linear layers, "
-                                 f"got {len(weights)}")
-            self._ratios.append([float((w - p).norm() / p.norm()) for w, p in zip(weights, self._previous)])
-            self._steps.append(step)
-        self._previous = [w.clone() for w in weights]
+        if self._previous is not None and len(weights) != len(self._previous):
+            raise ValueError(f"model must keep its {len(self._previous)} nn.Linear layers, "
+                             f"got {len(weights)}")
+        return weights
 
     @property
     def steps(self) -> np.ndarray:
