@@ -29,6 +29,14 @@ from ._validation import as_float_array, check_number, check_option, check_shape
 __all__ = ["Standardizer", "standardize", "Whitener", "pca_whiten", "zca_whiten"]
 
 
+def _freeze(obj: object, **arrays: np.ndarray) -> None:
+    """Store each array on a frozen dataclass as a private read-only float64 copy: the statistics stay fixed."""
+    for name, value in arrays.items():
+        value = value.astype(np.float64)
+        value.flags.writeable = False
+        object.__setattr__(obj, name, value)
+
+
 @dataclass(frozen=True, eq=False)  # eq on arrays is ambiguous
 class Standardizer:
     r"""Per-feature statistics of a training set, applied to new data.
@@ -64,10 +72,7 @@ class Standardizer:
             raise ValueError(f"mean and std must have the same shape, got {mean.shape} and {std.shape}")
         if np.any(std <= 0.0):
             raise ValueError(f"std must be > 0 for every feature, got a minimum of {std.min()}")
-        for name, value in (("mean", mean), ("std", std)):
-            value = value.astype(np.float64)  # a private read-only copy: the statistics stay fixed
-            value.flags.writeable = False
-            object.__setattr__(self, name, value)
+        _freeze(self, mean=mean, std=std)
 
     @property
     def n_features(self) -> int:
@@ -216,10 +221,7 @@ class Whitener:
             )
         check_option(self.method, "method", ["pca", "zca"])
         object.__setattr__(self, "eps", check_number(self.eps, "eps", low=0.0, low_inclusive=False))
-        for name, value in (("mean", mean), ("matrix", matrix), ("eigenvalues", eigenvalues)):
-            value = value.astype(np.float64)  # a private read-only copy: the statistics stay fixed
-            value.flags.writeable = False
-            object.__setattr__(self, name, value)
+        _freeze(self, mean=mean, matrix=matrix, eigenvalues=eigenvalues)
 
     @property
     def n_features(self) -> int:
