@@ -1087,6 +1087,18 @@ def range_test_band(lrs: Any, losses: Any, *, window: float = 0.5) -> RangeTestB
     return RangeTestBand(low, high, steep_lr, min_lr)
 
 
+def _is_real_scalar(answer: Any) -> bool:
+    """A real number: a Python or NumPy scalar, or a 0-d array or tensor; never a bool or a string."""
+    if isinstance(answer, (bool, np.bool_, str, bytes)) or not hasattr(answer, "__float__"):
+        return False
+    if np.ndim(answer) != 0:
+        return False
+    dtype = getattr(answer, "dtype", None)
+    if dtype is not None and ("bool" in str(dtype) or "complex" in str(dtype)):
+        return False
+    return isinstance(answer, numbers.Real) or dtype is not None
+
+
 def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
     r"""Check a learning rate read off a learning-rate range test.
 
@@ -1106,7 +1118,9 @@ def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
     Parameters
     ----------
     answer : float or None
-        The student's ``lr_choice``; ``None`` (or ``...``) means "not answered yet".
+        The student's ``lr_choice``: a number, also a NumPy scalar or a 0-d
+        array or tensor (``rt.suggested_lr`` or ``lrs[k]``); ``None`` (or
+        ``...``) means "not answered yet".
     lrs, losses : array_like of float, shape (T,)
         The range test: learning rates (positive, increasing) and smoothed
         losses, as :func:`range_test_band` takes them.
@@ -1137,9 +1151,9 @@ def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
     lrs = np.asarray(lrs, dtype=float)
     if answer is None or answer is ...:
         return _verdict(False, "set lr_choice to your value first.")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+    if not _is_real_scalar(answer):
         return _verdict(False, f"lr_choice must be a number, got {type(answer).__name__} {answer!r}.")
-    value = float(answer)
+    value = float(answer)  # also a 0-d NumPy array or torch tensor
     name = f"lr_choice = {value:.3g}"
     readings = (f"it falls most steeply near {band.steepest_lr:.2g}, and a tenth of the learning rate at its "
                 f"minimum is {band.min_lr / 10:.2g}")
@@ -1160,10 +1174,13 @@ def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
                                "to it: there the loss is about to blow up, and the moving average makes the minimum "
                                "appear later than the raw losses reach it. Go down about a factor of ten.")
     if value > band.high:
-        return _verdict(False, f"{name} is more than twice both readings: the loss is levelling off towards its "
-                               f"minimum there. Go lower, to where it falls fastest.")
+        return _verdict(False, f"{name} is more than twice both readings, in the last stretch before the minimum "
+                               f"(near {band.min_lr:.2g}): the loss still falls there, but more slowly than where "
+                               "it falls fastest, and so close to the blow-up that a little noise tips training "
+                               "over. Go lower, to where it falls fastest.")
     if value < lrs[0]:
         return _verdict(False, f"{name} is below the smallest learning rate the test tried ({lrs[0]:.2g}): "
                                "read the answer off the curve.")
     return _verdict(False, f"{name} is too small: less than half of both readings, where the smoothed loss "
-                           "has hardly started to fall, so training would crawl. Go up, to where it falls fastest.")
+                           "falls more slowly than it does further up, so training would be slower than it needs "
+                           "to be. Go up, to where it falls fastest.")

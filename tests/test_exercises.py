@@ -914,17 +914,33 @@ def test_range_test_choice_accepts_the_band(capsys):
     lrs, losses = _synthetic_range_test()
     band = range_test_band(lrs, losses)
     for answer in [1e-3, band.min_lr / 10, band.low, band.high, np.sqrt(band.low * band.high),
-                   np.float32(2e-3), 3e-3]:
+                   np.float32(2e-3), 3e-3, np.array(2e-3), lrs[20]]:
         assert check_range_test_choice(answer, lrs, losses) is True, answer
         assert _verdict(capsys).startswith("Correct! lr_choice = ")
+
+
+def test_range_test_choice_accepts_a_zero_dimensional_tensor(capsys):
+    torch = pytest.importorskip("torch")
+    from lecturelib.exercises import check_range_test_choice
+
+    lrs, losses = _synthetic_range_test()
+    assert check_range_test_choice(torch.tensor(2e-3), lrs, losses) is True
+    assert _verdict(capsys).strip() == ("Correct! lr_choice = 0.002 is where the smoothed loss still falls fast: it falls "
+                                "most steeply near 0.001, and a tenth of the learning rate at its minimum is 0.002.")
+    assert check_range_test_choice(torch.tensor([2e-3]), lrs, losses) is False
+    assert "lr_choice must be a number, got Tensor" in _verdict(capsys)
 
 
 @pytest.mark.parametrize("answer, words", [
     ("min", "is at the minimum of the smoothed loss (near 0.02) or next to it: there the loss is about to blow up"),
     (0.011, "is at the minimum of the smoothed loss"),
     (0.06, "is past the minimum of the smoothed loss (near 0.02), where the loss climbs"),
-    (0.007, "is more than twice both readings"),
-    (3e-4, "is too small: less than half of both readings"),
+    (0.007, "is more than twice both readings, in the last stretch before the minimum (near 0.02): the loss "
+            "still falls there"),
+    (3e-4, "is too small: less than half of both readings, where the smoothed loss falls more slowly"),
+    (np.array([2e-3]), "lr_choice must be a number, got ndarray array([0.002])"),
+    (np.bool_(True), "lr_choice must be a number, got bool"),
+    (2e-3 + 0j, "lr_choice must be a number, got complex"),
     (1e-6, "is below the smallest learning rate the test tried (1e-05)"),
     (-2.5, "a learning rate is positive. If you read log10 of the learning rate off the axis, the learning rate "
            "is 10 ** -2.5 = 0.00316"),
