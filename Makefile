@@ -18,7 +18,7 @@ help:
 	@echo "make test-browser  the built book and JupyterLab in Chromium (builds the book if stale)"
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make execute    re-execute every chapter in place (refresh committed outputs)"
-	@echo "make benchmark  time and peak memory per chapter, optimizer step times -> benchmarks/results.md"
+	@echo "make benchmark  time and peak memory per chapter, optimizer step times -> benchmarks/results.md; Chapter 5's rate sweep -> benchmarks/lr_sweep.md"
 	@echo "make clean      remove _build and caches (keeps .venv; rm -rf .venv to reset)"
 
 # The virtual environment is (re)built when it is missing or older than
@@ -55,6 +55,7 @@ execute: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/notebooks.py chapters/*.ipynb appendix/*.ipynb --output benchmarks/results.md
 	$(BIN)/python benchmarks/optimizers.py --append-to benchmarks/results.md
+	$(BIN)/python benchmarks/lr_sweep.py --output benchmarks/lr_sweep.md
 
 clean:
 	rm -rf _build .pytest_cache
