@@ -14,7 +14,7 @@ from lecturelib.schedules import cosine_annealing_lr, one_cycle_lr
 from lecturelib.torchkit.experiments import train_mlp
 from lecturelib.torchkit.models import init_linear_layers_, torch_mlp
 from lecturelib.torchkit.monitors import UpdateRatioRecorder
-from lecturelib.torchkit.optimizers import TORCH_OPTIMIZERS, OptimizerRun, train_with
+from lecturelib.torchkit.optimizers import TORCH_OPTIMIZERS, OnArrays, OptimizerRun, on_arrays, train_with
 from lecturelib.torchkit.training import train
 
 
@@ -135,3 +135,80 @@ def test_bad_arguments_are_named(kwargs, error, match):
     name = args.pop("name")
     with pytest.raises(error, match=match):
         train_with(name, x, y, **args)
+
+
+# ---------------------------------------------------------------- OnArrays
+
+ON_ARRAYS_CASES = [
+    (torch.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    (torch.optim.SGD, dict(lr=0.1, maximize=True)),
+    (torch.optim.Adagrad, dict(lr=0.5, lr_decay=0.01)),
+    (torch.optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5)),
+    (torch.optim.Adadelta, dict(lr=1.0, rho=0.8)),
+    (torch.optim.Adam, dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    (torch.optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs", ON_ARRAYS_CASES, ids=lambda c: getattr(c, "__name__", ""))
+def test_on_arrays_is_the_torch_optimizer_step_for_step(cls, kwargs):
+    # the reference drives torch's optimizer the usual way, on tensors with .grad
+    rng = np.random.default_rng(0)
+    shapes = [(3, 4), (4,)]
+    start = [rng.standard_normal(s) for s in shapes]
+    grads = [[rng.standard_normal(s) for s in shapes] for _ in range(50)]
+    tensors = [torch.tensor(a, requires_grad=True) for a in start]
+    reference = cls(tensors, **kwargs)
+    arrays = [a.copy() for a in start]
+    opt = on_arrays(cls)(arrays, **kwargs)
+    for g in grads:
+        for t, gi in zip(tensors, g):
+            t.grad = torch.tensor(gi)
+        reference.step()
+        opt.step(g)
+    for a, t in zip(arrays, tensors):
+        np.testing.assert_array_equal(a, t.detach().numpy())
+    assert not np.allclose(arrays[0], start[0])  # it moved
+
+
+def test_on_arrays_updates_the_arrays_in_place_and_skips_none():
+    x, y = np.array([1.0, 2.0]), np.array([5.0])
+    opt = OnArrays(torch.optim.SGD, [x, y], lr=0.25)
+    before = id(x)
+    opt.step([np.array([4.0, -4.0]), None])
+    assert id(x) == before
+    np.testing.assert_array_equal(x, [0.0, 3.0])  # 1 - 0.25 * 4, 2 + 0.25 * 4
+    np.testing.assert_array_equal(y, [5.0])
+    assert opt.param_groups[0]["lr"] == 0.25
+    assert "OnArrays(SGD, 2 array(s))" == repr(opt)
+
+
+def test_on_arrays_drives_run_optimizer():
+    from lecturelib import problems
+
+    bowl = problems.quadratic(lam_min=0.2, lam_max=4.0)
+    run = problems.run_optimizer(bowl, np.array([1.0, 1.0]), steps=3,
+                                 make_optimizer=lambda ps: OnArrays(torch.optim.SGD, ps, lr=0.25))
+    # gradient descent on a diagonal quadratic: each coordinate times (1 - lr * lambda) per step
+    np.testing.assert_allclose(run.path[-1], [0.95**3, 0.0], rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: on_arrays("Adam"), TypeError, "optimizer_class must be a torch.optim.Optimizer subclass"),
+    (lambda: OnArrays(np.ndarray, [np.zeros(2)], lr=1.0), TypeError, "optimizer_class must be"),
+    (lambda: OnArrays(torch.optim.SGD, np.zeros(2), lr=1.0), TypeError, "params must be a non-empty list"),
+    (lambda: OnArrays(torch.optim.SGD, [], lr=1.0), TypeError, r"got list \(empty\)"),
+    (lambda: OnArrays(torch.optim.SGD, [np.zeros(2, np.float32)], lr=1.0), TypeError,
+     r"params\[0\] must be a float64 numpy array \(updated in place\), got dtype float32"),
+    (lambda: OnArrays(torch.optim.SGD, [[0.0, 1.0]], lr=1.0), TypeError, "got list"),
+    (lambda: OnArrays(torch.optim.SGD, [np.zeros((2, 2)).T[0]], lr=1.0), ValueError, "C-contiguous"),
+    (lambda: OnArrays(torch.optim.SGD, [np.zeros(2)], lr=-1.0), ValueError, "Invalid learning rate"),
+    (lambda: OnArrays(torch.optim.SGD, [np.zeros(2)], lr=1.0).step([np.zeros(3)]), ValueError,
+     r"grads\[0\] must have the shape of params\[0\], \(2,\), got \(3,\)"),
+    (lambda: OnArrays(torch.optim.SGD, [np.zeros(2)], lr=1.0).step([]), ValueError, "expected 1, got 0"),
+    (lambda: OnArrays(torch.optim.SGD, [np.zeros(2)], lr=1.0).step(np.zeros(2)), TypeError,
+     "grads must be a list of arrays"),
+])
+def test_on_arrays_bad_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

@@ -9,11 +9,15 @@ them in the book's one training loop
 (:func:`~lecturelib.torchkit.training.train`) at a constant learning rate
 or on a schedule (:class:`lecturelib.schedules.Scheduler`, stepped after
 every optimizer step), and records the loss and learning rate of every step.
+:class:`OnArrays` runs a ``torch.optim`` optimizer on numpy arrays with the
+interface of :mod:`lecturelib.optim`, so that an experiment written for the
+numpy optimizers can be repeated, unchanged, on torch's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +31,7 @@ from ..schedules import Scheduler
 from .models import init_linear_layers_, torch_mlp
 from .training import Callback, train
 
-__all__ = ["TORCH_OPTIMIZERS", "OptimizerRun", "train_with"]
+__all__ = ["TORCH_OPTIMIZERS", "OnArrays", "OptimizerRun", "on_arrays", "train_with"]
 
 #: ``factory(params, lr) -> torch.optim.Optimizer``, torch's defaults for
 #: every other setting (AdamW: ``weight_decay=0.01``; Adadelta: ``rho=0.9``).
@@ -140,3 +144,129 @@ def train_with(
     history = train(net, x, y, optimizer=optimizer, epochs=epochs, batch_size=batch_size, x_val=x_val,
                     y_val=y_val, seed=seed, callback=callback, batch_callback=record)
     return OptimizerRun(net, history, np.array(losses), np.array(lrs))
+
+
+class OnArrays:
+    """A ``torch.optim`` optimizer that updates float64 numpy arrays in place.
+
+    The interface of :class:`lecturelib.optim.Optimizer`: ``OnArrays(
+    torch.optim.Adam, [x], lr=0.1)`` behaves as ``optim.Adam([x], lr=0.1)``
+    and ``step(grads)`` takes a list of numpy gradients, but the update is
+    torch's own.  Each array is wrapped by :func:`torch.from_numpy`, which
+    shares its memory, so torch's in-place update is the array's update;
+    nothing is copied back.  Use :func:`on_arrays` to get a drop-in
+    replacement for a class of :mod:`lecturelib.optim`, e.g. as
+    ``make_optimizer`` of :func:`lecturelib.problems.run_optimizer`.
+
+    Parameters
+    ----------
+    optimizer_class : type
+        A subclass of ``torch.optim.Optimizer``, e.g. ``torch.optim.Adam``.
+    params : list of ndarray
+        Writeable C-contiguous float64 arrays, updated in place.
+    **kwargs
+        Passed to ``optimizer_class`` (``lr``, ``betas``, ``amsgrad``, ...).
+
+    Attributes
+    ----------
+    optimizer : torch.optim.Optimizer
+        The wrapped optimizer; its ``param_groups`` and ``state`` are
+        torch's (``param_groups`` is also available on this object).
+    params : list of ndarray
+        The arrays, in order.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, -2.0])
+    >>> opt = OnArrays(torch.optim.SGD, [x], lr=0.5, momentum=0.9)
+    >>> opt.step([np.array([1.0, 1.0])])
+    >>> opt.step([np.array([1.0, 1.0])])
+    >>> x  # 1 - 0.5 * 1 - 0.5 * 1.9, -2 - 0.5 - 0.95
+    array([-0.45, -3.45])
+    """
+
+    def __init__(self, optimizer_class: type, params: Sequence[np.ndarray], **kwargs: Any) -> None:
+        if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
+            raise TypeError("optimizer_class must be a torch.optim.Optimizer subclass such as torch.optim.Adam, "
+                            f"got {optimizer_class!r}")
+        if isinstance(params, np.ndarray) or not isinstance(params, Sequence) or not params:
+            raise TypeError(f"params must be a non-empty list of numpy arrays, got {type(params).__name__}"
+                            + (" (empty)" if isinstance(params, Sequence) and not params else ""))
+        for i, p in enumerate(params):
+            if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+                what = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+                raise TypeError(f"params[{i}] must be a float64 numpy array (updated in place), got {what}")
+            if not (p.flags.writeable and p.flags.c_contiguous):
+                raise ValueError(f"params[{i}] must be a writeable C-contiguous array (torch shares its memory), "
+                                 "got a read-only or strided array")
+        self.params = list(params)
+        self._tensors = [torch.from_numpy(p) for p in self.params]  # the same memory
+        self.optimizer = optimizer_class(self._tensors, **kwargs)
+
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        """Torch's parameter groups (the tensors share the arrays' memory)."""
+        return self.optimizer.param_groups
+
+    @property
+    def state(self) -> Any:
+        """Torch's optimizer state, keyed by tensor."""
+        return self.optimizer.state
+
+    def step(self, grads: Sequence[np.ndarray | None]) -> None:
+        """One step of torch's optimizer from numpy gradients.
+
+        Parameters
+        ----------
+        grads : list of (ndarray or None)
+            One gradient per array, of its shape; ``None`` leaves that
+            array's ``.grad`` unset, so torch skips it.
+        """
+        if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
+            raise TypeError(f"grads must be a list of arrays, one per parameter, got {type(grads).__name__}")
+        if len(grads) != len(self.params):
+            raise ValueError(f"grads must hold one gradient per parameter: expected {len(self.params)}, "
+                             f"got {len(grads)}")
+        for i, (p, t, g) in enumerate(zip(self.params, self._tensors, grads)):
+            if g is None:
+                t.grad = None
+                continue
+            g = np.asarray(g, dtype=np.float64)
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{i}] must have the shape of params[{i}], {p.shape}, got {g.shape}")
+            t.grad = torch.tensor(g)  # a copy: torch may modify .grad in place (maximize, weight decay)
+        self.optimizer.step()
+
+    def __repr__(self) -> str:
+        return f"OnArrays({type(self.optimizer).__name__}, {len(self.params)} array(s))"
+
+
+def on_arrays(optimizer_class: type) -> Callable[..., OnArrays]:
+    """``optimizer_class`` (from ``torch.optim``) with :mod:`lecturelib.optim`'s interface.
+
+    Parameters
+    ----------
+    optimizer_class : type
+        A subclass of ``torch.optim.Optimizer``.
+
+    Returns
+    -------
+    callable
+        ``make(params, **kwargs) -> OnArrays``, called like the numpy class
+        of the same name: ``on_arrays(torch.optim.Adam)([x], lr=0.1)``.
+
+    Examples
+    --------
+    >>> from lecturelib import optim
+    >>> a, b = np.array([1.0]), np.array([1.0])
+    >>> for make, x in [(optim.Adam, a), (on_arrays(torch.optim.Adam), b)]:
+    ...     opt = make([x], lr=0.1, amsgrad=True)
+    ...     for g in [3.0, -1.0, -1.0]:
+    ...         opt.step([np.array([g])])
+    >>> bool(abs(a - b).max() < 1e-15)
+    True
+    """
+    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, torch.optim.Optimizer)):
+        raise TypeError("optimizer_class must be a torch.optim.Optimizer subclass such as torch.optim.Adam, "
+                        f"got {optimizer_class!r}")
+    return partial(OnArrays, optimizer_class)
