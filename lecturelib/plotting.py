@@ -876,8 +876,9 @@ def plot_optimizer_runs(
     :math:`\times` ``ylim`` (grey), the minimizers (star) and saddle
     points (plus), the common starting point (circle) and one path per
     run, each in its own colour, line style, marker and width (the first
-    run drawn widest, so that no path hides another).  Right, each run's
-    loss against the step, and the legend of both panels.  A run that
+    run drawn widest, so that no path hides another), with a legend of the
+    markers.  Right, each run's loss against the step, with a legend of the
+    runs.  A run that
     diverged says so in its label; its path ends in a large cross at its
     last finite point, and a dotted vertical line marks the step that
     failed in the loss panel.
@@ -909,8 +910,9 @@ def plot_optimizer_runs(
     title : str, optional
         The contour panel's title; default ``problem.name``.
     legend : bool, default True
-        Put the legend of both panels in the loss panel; turn it off to
-        draw one legend for several panels, e.g. with
+        A legend of the markers in the contour panel and one of the runs in
+        the loss panel; turn it off to draw one legend for several panels,
+        e.g. with
         ``fig.legend(*axes[0].get_legend_handles_labels())``.
     resolution : int, default 200
         Grid points per axis for the contours.
@@ -981,8 +983,11 @@ def plot_optimizer_runs(
     if loss_ylim is not None:
         right.set_ylim(loss_ylim)
     right.grid(alpha=0.3)
-    if legend:  # one legend for both panels: the markers of the left, the runs of both
-        right.legend(*left.get_legend_handles_labels(), fontsize="small")
+    if legend:  # the runs where their losses are, the markers where they are drawn
+        handles, labels = left.get_legend_handles_labels()
+        k = len(labels) - n  # minimum, saddle point and start come before the runs
+        right.legend(handles[k:], labels[k:], fontsize="small")
+        left.legend(handles[:k], labels[:k], fontsize="small", loc="best", framealpha=0.8)
     return axes
 
 
