@@ -14,7 +14,8 @@ from lecturelib.schedules import cosine_annealing_lr, one_cycle_lr
 from lecturelib.torchkit.experiments import train_mlp
 from lecturelib.torchkit.models import init_linear_layers_, torch_mlp
 from lecturelib.torchkit.monitors import UpdateRatioRecorder
-from lecturelib.torchkit.optimizers import TORCH_OPTIMIZERS, OnArrays, OptimizerRun, on_arrays, train_with
+from lecturelib.torchkit.optimizers import (TORCH_OPTIMIZERS, OnArrays, OptimizerRun, on_arrays, scheduler_lrs,
+                                            train_with)
 from lecturelib.torchkit.training import train
 
 
@@ -212,3 +213,37 @@ def test_on_arrays_drives_run_optimizer():
 def test_on_arrays_bad_arguments(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+# ---------------------------------------------------------------- scheduler_lrs
+
+
+def test_scheduler_lrs_reads_the_rate_before_every_step():
+    from torch.optim import lr_scheduler
+
+    got = scheduler_lrs(lambda o: lr_scheduler.ExponentialLR(o, gamma=0.5), lr=0.8, steps=4)
+    np.testing.assert_allclose(got, [0.8, 0.4, 0.2, 0.1], rtol=1e-15)  # 0.8 * 0.5 ** t
+    got = scheduler_lrs(lambda o: lr_scheduler.LinearLR(o, start_factor=0.25, total_iters=3), lr=1.0, steps=5)
+    np.testing.assert_allclose(got, [0.25, 0.5, 0.75, 1.0, 1.0], rtol=1e-15)
+
+
+def test_scheduler_lrs_is_what_train_with_records():
+    from torch.optim import lr_scheduler
+
+    from lecturelib.schedules import cosine_annealing_lr
+
+    x, y = _blobs()
+    run = train_with("SGD+momentum", x, y, lr=partial(cosine_annealing_lr, base_lr=0.1, T_max=12), epochs=2,
+                     batch_size=20, hidden=[8])
+    want = scheduler_lrs(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=12), lr=0.1, steps=12)
+    np.testing.assert_allclose(run.lrs, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(make_scheduler=None, lr=0.1, steps=3), TypeError, "make_scheduler must be a callable"),
+    (dict(make_scheduler=lambda o: None, lr=0.0, steps=3), ValueError, "lr"),
+    (dict(make_scheduler=lambda o: None, lr=0.1, steps=0), ValueError, "steps"),
+])
+def test_scheduler_lrs_bad_arguments(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        scheduler_lrs(**kwargs)

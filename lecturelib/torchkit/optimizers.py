@@ -11,7 +11,8 @@ or on a schedule (:class:`lecturelib.schedules.Scheduler`, stepped after
 every optimizer step), and records the loss and learning rate of every step.
 :class:`OnArrays` runs a ``torch.optim`` optimizer on numpy arrays with the
 interface of :mod:`lecturelib.optim`, so that an experiment written for the
-numpy optimizers can be repeated, unchanged, on torch's own.
+numpy optimizers can be repeated, unchanged, on torch's own, and
+:func:`scheduler_lrs` reads the rates a ``torch.optim.lr_scheduler`` sets.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..schedules import Scheduler
 from .models import init_linear_layers_, torch_mlp
 from .training import Callback, train
 
-__all__ = ["TORCH_OPTIMIZERS", "OnArrays", "OptimizerRun", "on_arrays", "train_with"]
+__all__ = ["TORCH_OPTIMIZERS", "OnArrays", "OptimizerRun", "on_arrays", "scheduler_lrs", "train_with"]
 
 #: ``factory(params, lr) -> torch.optim.Optimizer``, torch's defaults for
 #: every other setting (AdamW: ``weight_decay=0.01``; Adadelta: ``rho=0.9``).
@@ -270,3 +271,47 @@ def on_arrays(optimizer_class: type) -> Callable[..., OnArrays]:
         raise TypeError("optimizer_class must be a torch.optim.Optimizer subclass such as torch.optim.Adam, "
                         f"got {optimizer_class!r}")
     return partial(OnArrays, optimizer_class)
+
+
+def scheduler_lrs(make_scheduler: Callable[[torch.optim.Optimizer], Any], *, lr: float, steps: int) -> np.ndarray:
+    """The learning rate each of ``steps`` optimizer steps uses under a torch scheduler.
+
+    Drives a one-parameter ``torch.optim.SGD`` with learning rate ``lr``
+    and the scheduler ``make_scheduler(optimizer)`` in torch's order, one
+    ``optimizer.step()`` then one ``scheduler.step()`` per step, and reads
+    ``param_groups[0]["lr"]`` before every optimizer step: the rates that
+    :class:`lecturelib.schedules.Scheduler` and :func:`train_with` record.
+
+    Parameters
+    ----------
+    make_scheduler : callable
+        ``make_scheduler(optimizer)``, e.g.
+        ``lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=30)``.
+    lr : float
+        The optimizer's initial learning rate, ``> 0`` (the scheduler's
+        base rate; one-cycle sets its own).
+    steps : int
+        Number of optimizer steps, ``>= 1``.
+
+    Returns
+    -------
+    ndarray, shape (steps,)
+
+    Examples
+    --------
+    >>> from torch.optim import lr_scheduler
+    >>> scheduler_lrs(lambda o: lr_scheduler.StepLR(o, step_size=2, gamma=0.5), lr=1.0, steps=5)
+    array([1.  , 1.  , 0.5 , 0.5 , 0.25])
+    """
+    if not callable(make_scheduler):
+        raise TypeError(f"make_scheduler must be a callable make_scheduler(optimizer), got {make_scheduler!r}")
+    lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
+    steps = check_int(steps, "steps", low=1)
+    optimizer = torch.optim.SGD([torch.zeros(1, dtype=torch.float64, requires_grad=True)], lr=lr)
+    scheduler = make_scheduler(optimizer)
+    lrs = []
+    for _ in range(steps):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()  # no gradient: nothing moves, but the order torch expects
+        scheduler.step()
+    return np.array(lrs, dtype=np.float64)
