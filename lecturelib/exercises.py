@@ -1109,9 +1109,9 @@ def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
     :func:`range_test_band` is right: from half the smaller reading to twice
     the larger, but at most half the learning rate at the minimum. A wrong
     answer gets a hint for where it lies: past the minimum (the loss
-    climbs), at or next to the minimum (the loss is about to blow up, and
-    the smoothing makes the minimum look later than it is), between the
-    band and the minimum, below the band (the loss hardly falls) or below
+    climbs), at or next to the minimum (part (b) of the exercise asks why
+    that is a poor choice, so the hint does not say), between the
+    band and the minimum, below the band (the loss falls more slowly) or below
     the tested range; a negative answer gets a hint about reading
     :math:`\log_{10}` of the learning rate instead of the learning rate.
 
@@ -1171,8 +1171,7 @@ def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
                                "the loss climbs: training would diverge.")
     if value >= band.min_lr / 2:
         return _verdict(False, f"{name} is at the minimum of the smoothed loss (near {band.min_lr:.2g}) or next "
-                               "to it: there the loss is about to blow up, and the moving average makes the minimum "
-                               "appear later than the raw losses reach it. Go down about a factor of ten.")
+                               "to it. Go down about a factor of ten.")
     if value > band.high:
         return _verdict(False, f"{name} is more than twice both readings, in the last stretch before the minimum "
                                f"(near {band.min_lr:.2g}): the loss still falls there, but more slowly than where "

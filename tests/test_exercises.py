@@ -932,7 +932,7 @@ def test_range_test_choice_accepts_a_zero_dimensional_tensor(capsys):
 
 
 @pytest.mark.parametrize("answer, words", [
-    ("min", "is at the minimum of the smoothed loss (near 0.02) or next to it: there the loss is about to blow up"),
+    ("min", "is at the minimum of the smoothed loss (near 0.02) or next to it. Go down about a factor of ten."),
     (0.011, "is at the minimum of the smoothed loss"),
     (0.06, "is past the minimum of the smoothed loss (near 0.02), where the loss climbs"),
     (0.007, "is more than twice both readings, in the last stretch before the minimum (near 0.02): the loss "
