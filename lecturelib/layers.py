@@ -26,6 +26,12 @@ forward                      input         statistics over                torch
 
 Batch norm is pure: it takes the running statistics and returns updated
 copies (:class:`BatchNormResult`) instead of changing buffers in place.
+
+Two regularizing layers behave differently in training and in evaluation
+(``training=True`` / ``False``, like a torch module's ``train()`` and
+``eval()``) and draw their randomness from an explicit ``rng``:
+:func:`dropout_forward` (inverted dropout, ``F.dropout``) and
+:func:`gaussian_noise_forward` (additive input noise).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_int, check_number, check_same_shape, check_shape
+from ._validation import as_float_array, check_int, check_number, check_rng, check_same_shape, check_shape
 from .activations import get_activation
 
 __all__ = [
@@ -57,6 +63,12 @@ __all__ = [
     "LayerNormCache",
     "layernorm_forward",
     "layernorm_backward",
+    "DropoutCache",
+    "dropout_forward",
+    "dropout_backward",
+    "GaussianNoiseCache",
+    "gaussian_noise_forward",
+    "gaussian_noise_backward",
 ]
 
 
@@ -864,3 +876,227 @@ def layernorm_backward(
     dx = (inv_std / d) * (d * g - g_sum - xhat * gx_sum)
     rows = tuple(range(dout.ndim - 1))  # every axis but the features
     return dx, (dout * xhat).sum(axis=rows), dout.sum(axis=rows)
+
+
+# ------------------------------------------------------------ dropout and noise
+
+
+def _check_noise_args(x, training, rng):
+    """Validate the arguments every noise layer shares; return ``x`` as a float array."""
+    x = as_float_array(x, "x")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"training must be a bool, got {type(training).__name__} {training!r}")
+    check_rng(rng)
+    return x
+
+
+class DropoutCache(NamedTuple):
+    """What :func:`dropout_backward` needs from :func:`dropout_forward`."""
+
+    mask: np.ndarray | None
+    """``True`` where an entry was kept, same shape as ``x``; ``None`` in eval mode."""
+    scale: float
+    """Factor of the kept entries: :math:`1/(1-p)`, 0 when ``p = 1``, 1 in eval mode."""
+    shape: tuple[int, ...]
+    """Shape of ``x``."""
+
+
+def dropout_forward(
+    x: np.ndarray, p: float, *, training: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, DropoutCache]:
+    r"""Inverted dropout, like ``torch.nn.functional.dropout(x, p, training)``.
+
+    In training, every entry is kept with probability :math:`1 - p` and
+    zeroed otherwise, and the kept entries are scaled up by
+    :math:`1/(1-p)`:
+
+    .. math::
+
+        m_i \sim \text{Bernoulli}(1 - p), \qquad
+        \text{out}_i = \frac{m_i\, x_i}{1 - p}, \qquad
+        \mathbb{E}[\text{out}_i] = x_i
+
+    The scaling keeps every unit's expected output what it is in
+    evaluation, where the layer is the identity, so nothing needs to
+    change at test time.
+
+    Parameters
+    ----------
+    x : ndarray of float, any shape
+        Input, e.g. a hidden layer's activations of shape ``(N, D)``.
+    p : float
+        Probability of **dropping** an entry (torch's convention), in
+        ``[0, 1]``.  ``p=0`` keeps everything (``out`` is a copy of ``x``);
+        ``p=1`` drops everything (``out`` is 0, as in torch).
+    training : bool
+        Drop (``True``) or pass ``x`` through unchanged (``False``).
+    rng : numpy.random.Generator
+        Source of the mask; required in both modes, so that a call
+        switches mode by its ``training`` flag alone.
+
+    Returns
+    -------
+    out : ndarray of float, same shape as ``x``
+    cache : DropoutCache
+        The mask and the scale, for :func:`dropout_backward`.
+
+    References
+    ----------
+    Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I. and
+    Salakhutdinov, R. (2014). Dropout: a simple way to prevent neural
+    networks from overfitting. *JMLR*, 15, 1929-1958.
+
+    Examples
+    --------
+    >>> x = np.ones((2, 4))
+    >>> out, cache = dropout_forward(x, 0.5, training=True, rng=np.random.default_rng(0))
+    >>> out  # kept entries are doubled
+    array([[2., 0., 0., 0.],
+           [2., 2., 2., 2.]])
+    >>> dropout_forward(x, 0.5, training=False, rng=np.random.default_rng(0))[0]
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]])
+    """
+    x = _check_noise_args(x, training, rng)
+    p = check_number(p, "p")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    if not training:
+        return x.copy(), DropoutCache(None, 1.0, x.shape)
+    mask = rng.random(x.shape) >= p  # True with probability 1 - p
+    scale = 1.0 / (1.0 - p) if p < 1.0 else 0.0  # p = 1 drops everything
+    return x * mask * scale, DropoutCache(mask, scale, x.shape)
+
+
+def dropout_backward(dout: np.ndarray, cache: DropoutCache) -> np.ndarray:
+    r"""Backward pass of :func:`dropout_forward`.
+
+    The forward multiplies every entry by a constant, :math:`m_i/(1-p)`
+    in training and 1 in evaluation, so the backward multiplies by the
+    same constant:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_i} = \frac{m_i}{1 - p}\,\delta_i
+
+    Parameters
+    ----------
+    dout : ndarray of float, same shape as the forward's ``x``
+        Upstream gradient :math:`\delta`.
+    cache : DropoutCache
+        The cache returned by :func:`dropout_forward`.
+
+    Returns
+    -------
+    dx : ndarray of float, same shape as ``dout``
+
+    Examples
+    --------
+    >>> x = np.ones((1, 4))
+    >>> out, cache = dropout_forward(x, 0.5, training=True, rng=np.random.default_rng(0))
+    >>> dropout_backward(np.ones((1, 4)), cache)  # the dropped entries get no gradient
+    array([[2., 0., 0., 0.]])
+    """
+    if not isinstance(cache, DropoutCache):
+        raise TypeError(f"cache must be the DropoutCache returned by dropout_forward, got {type(cache).__name__}")
+    dout = as_float_array(dout, "dout")
+    check_shape(dout, "dout", cache.shape, meaning="(the shape of the forward input)")
+    if cache.mask is None:  # eval mode: the identity
+        return dout.copy()
+    return dout * cache.mask * cache.scale
+
+
+class GaussianNoiseCache(NamedTuple):
+    """What :func:`gaussian_noise_backward` needs from :func:`gaussian_noise_forward`."""
+
+    noise: np.ndarray | None
+    """The noise added, same shape as ``x``; ``None`` in eval mode."""
+    shape: tuple[int, ...]
+    """Shape of ``x``."""
+
+
+def gaussian_noise_forward(
+    x: np.ndarray, std: float, *, training: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, GaussianNoiseCache]:
+    r"""Add Gaussian noise in training, pass ``x`` through in evaluation.
+
+    .. math::
+
+        \text{out} = x + \varepsilon, \qquad
+        \varepsilon_i \sim \mathcal{N}(0, \sigma^2)
+
+    with :math:`\sigma` = ``std``.  Applied to the inputs, this is the
+    "training with noise" regularizer.  For a linear model and the loss
+    :math:`\frac12 (y - w^\top x)^2`, the noise adds
+    :math:`\frac{\sigma^2}{2} \lVert w \rVert^2` to the expected loss:
+    an L2 penalty with weight decay :math:`\sigma^2`; for other models,
+    approximately so for small :math:`\sigma` (Bishop, 1995).  The
+    output's expectation is ``x``, so evaluation needs no correction.
+
+    Parameters
+    ----------
+    x : ndarray of float, any shape
+        Input, e.g. ``(N, D)``.
+    std : float
+        :math:`\sigma \ge 0`; ``std=0`` adds nothing.
+    training : bool
+        Add noise (``True``) or return a copy of ``x`` (``False``).
+    rng : numpy.random.Generator
+        Source of the noise; required in both modes.
+
+    Returns
+    -------
+    out : ndarray of float, same shape and dtype as ``x``
+    cache : GaussianNoiseCache
+        The noise, for :func:`gaussian_noise_backward` (and for plots).
+
+    References
+    ----------
+    Bishop, C. M. (1995). Training with noise is equivalent to Tikhonov
+    regularization. *Neural Computation*, 7(1), 108-116.
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 3))
+    >>> out, cache = gaussian_noise_forward(x, 0.1, training=True, rng=np.random.default_rng(0))
+    >>> np.round(out, 4)
+    array([[ 0.0126, -0.0132,  0.064 ]])
+    """
+    x = _check_noise_args(x, training, rng)
+    std = check_number(std, "std", low=0.0)
+    if not training:
+        return x.copy(), GaussianNoiseCache(None, x.shape)
+    noise = (std * rng.standard_normal(x.shape)).astype(x.dtype, copy=False)
+    return x + noise, GaussianNoiseCache(noise, x.shape)
+
+
+def gaussian_noise_backward(dout: np.ndarray, cache: GaussianNoiseCache) -> np.ndarray:
+    r"""Backward pass of :func:`gaussian_noise_forward`: :math:`\partial L/\partial x = \delta`.
+
+    The noise is added, not multiplied, so it does not depend on ``x``
+    and the gradient passes through unchanged in both modes.
+
+    Parameters
+    ----------
+    dout : ndarray of float, same shape as the forward's ``x``
+        Upstream gradient :math:`\delta`.
+    cache : GaussianNoiseCache
+        The cache returned by :func:`gaussian_noise_forward`.
+
+    Returns
+    -------
+    dx : ndarray of float, same shape as ``dout`` (a copy)
+
+    Examples
+    --------
+    >>> out, cache = gaussian_noise_forward(np.zeros((1, 2)), 1.0, training=True, rng=np.random.default_rng(0))
+    >>> gaussian_noise_backward(np.array([[1.0, -2.0]]), cache)
+    array([[ 1., -2.]])
+    """
+    if not isinstance(cache, GaussianNoiseCache):
+        raise TypeError(
+            f"cache must be the GaussianNoiseCache returned by gaussian_noise_forward, got {type(cache).__name__}"
+        )
+    dout = as_float_array(dout, "dout")
+    check_shape(dout, "dout", cache.shape, meaning="(the shape of the forward input)")
+    return dout.copy()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from lecturelib.activations import ACTIVATIONS
 from lecturelib.gradcheck import check_gradients
@@ -15,6 +15,8 @@ from lecturelib.layers import (
     BatchNorm2dCache,
     BatchNormCache,
     BatchNormResult,
+    DropoutCache,
+    GaussianNoiseCache,
     LayerNormCache,
     LinearCache,
     MaxoutCache,
@@ -24,6 +26,10 @@ from lecturelib.layers import (
     batchnorm2d_forward,
     batchnorm_backward,
     batchnorm_forward,
+    dropout_backward,
+    dropout_forward,
+    gaussian_noise_backward,
+    gaussian_noise_forward,
     layernorm_backward,
     layernorm_forward,
     linear_backward,
@@ -768,3 +774,249 @@ def test_layernorm_backward_bad_inputs():
         layernorm_backward(np.ones((4, 3)), cache)
     with pytest.raises(TypeError, match="^cache must be the LayerNormCache returned by layernorm_forward, got tuple"):
         layernorm_backward(np.ones((3, 4)), tuple(cache))
+
+
+# ------------------------------------------------------------ dropout
+
+DROP_PS = [0.1, 0.5, 0.8]
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+@pytest.mark.parametrize("p", DROP_PS)
+def test_dropout_preserves_the_expectation(p):
+    # 20,000 masks of one row of 30 entries, in one call; out_i has variance x_i^2 p / (1 - p).
+    x = _rng(30).standard_normal(30)
+    k = 20_000
+    out, _ = dropout_forward(np.tile(x, (k, 1)), p, training=True, rng=_rng(31))
+    standard_error = np.abs(x) * np.sqrt(p / (1 - p) / k)
+    assert np.all(np.abs(out.mean(axis=0) - x) < 5 * standard_error)
+
+
+@pytest.mark.parametrize("p", [0.0] + DROP_PS + [1.0])
+def test_dropout_keeps_a_fraction_1_minus_p_scaled_by_exactly_1_over_1_minus_p(p):
+    x = _rng(32).standard_normal((500, 400))
+    out, cache = dropout_forward(x, p, training=True, rng=_rng(33))
+    kept = cache.mask
+    assert kept.dtype == bool and kept.shape == x.shape
+    assert abs(kept.mean() - (1 - p)) <= 5 * np.sqrt(p * (1 - p) / x.size)
+    assert_array_equal(out[~kept], 0.0)
+    if p < 1:
+        assert cache.scale == 1 / (1 - p)
+        assert_array_equal(out[kept], x[kept] * (1 / (1 - p)))
+    assert_array_equal(out != 0, kept)
+
+
+def test_dropout_with_p_0_returns_a_copy_of_x():
+    x = _rng(34).standard_normal((5, 4))
+    out, cache = dropout_forward(x, 0.0, training=True, rng=_rng())
+    assert_array_equal(out, x)
+    assert not np.shares_memory(out, x)
+    assert cache.mask.all() and cache.scale == 1.0
+    dout = _rng(35).standard_normal((5, 4))
+    assert_array_equal(dropout_backward(dout, cache), dout)
+
+
+def test_dropout_with_p_1_returns_zeros_without_dividing_by_zero():
+    x = _rng(36).standard_normal((5, 4))
+    with np.errstate(all="raise"):
+        out, cache = dropout_forward(x, 1.0, training=True, rng=_rng())
+        dx = dropout_backward(np.ones_like(x), cache)
+    assert_array_equal(out, 0.0)
+    assert_array_equal(dx, 0.0)
+    assert not cache.mask.any() and cache.scale == 0.0
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
+def test_dropout_eval_is_the_identity_and_draws_nothing(p):
+    x = _rng(37).standard_normal((6, 3))
+    rng = _rng(38)
+    out, cache = dropout_forward(x, p, training=False, rng=rng)
+    assert_array_equal(out, x)
+    assert not np.shares_memory(out, x)
+    assert cache.mask is None and cache.scale == 1.0
+    dout = _rng(39).standard_normal((6, 3))
+    assert_array_equal(dropout_backward(dout, cache), dout)
+    assert rng.random() == _rng(38).random()  # the generator was not advanced
+
+
+@pytest.mark.parametrize("p", DROP_PS)
+def test_dropout_backward_is_the_scaled_mask(p):
+    x = _rng(40).standard_normal((8, 5))
+    out, cache = dropout_forward(x, p, training=True, rng=_rng(41))
+    dout = _rng(42).standard_normal((8, 5))
+    dx = dropout_backward(dout, cache)
+    assert_allclose(dx, dout * cache.mask / (1 - p), rtol=1e-15)
+    assert_allclose(out, x * dropout_backward(np.ones_like(x), cache), rtol=1e-15)  # a linear map
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (2, 3, 4)])
+@pytest.mark.parametrize("p", DROP_PS)
+def test_dropout_backward_matches_finite_differences_with_the_mask_fixed(p, shape):
+    x = _rng(43).standard_normal(shape)
+    dout = _rng(44).standard_normal(shape)
+
+    def loss():  # the same seed draws the same mask whatever x is
+        return np.sum(dropout_forward(x, p, training=True, rng=_rng(45))[0] * dout)
+
+    _, cache = dropout_forward(x, p, training=True, rng=_rng(45))
+    report = check_gradients(loss, {"x": x}, {"x": dropout_backward(dout, cache)}, rtol=1e-8)
+    assert report.max_error < 1e-8
+
+
+@pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_dropout_agrees_with_torch_in_distribution(p):
+    # On a large tensor of ones: the fraction of nonzeros is 1 - p for both, and they all equal 1 / (1 - p).
+    n = 400_000
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        out_torch = F.dropout(torch.ones(n, dtype=torch.float64), p, training=True).numpy()
+    out, _ = dropout_forward(np.ones(n), p, training=True, rng=_rng(46))
+    tolerance = 5 * np.sqrt(p * (1 - p) / n)
+    for o in (out, out_torch):
+        assert abs(np.mean(o != 0) - (1 - p)) <= tolerance
+    assert_array_equal(np.unique(out[out != 0]), np.unique(out_torch[out_torch != 0]))
+    if p < 1:
+        assert_array_equal(np.unique(out_torch[out_torch != 0]), [1 / (1 - p)])
+
+
+def test_dropout_eval_agrees_with_torch():
+    x = _rng(47).standard_normal((4, 3))
+    out, _ = dropout_forward(x, 0.5, training=False, rng=_rng())
+    assert_array_equal(out, F.dropout(torch.tensor(x), 0.5, training=False).numpy())
+
+
+def test_dropout_is_reproducible_with_the_same_seed_and_keeps_float32():
+    x = np.ones((3, 50), dtype=np.float32)
+    a, _ = dropout_forward(x, 0.5, training=True, rng=_rng(48))
+    b, _ = dropout_forward(x, 0.5, training=True, rng=_rng(48))
+    assert_array_equal(a, b)
+    rng = _rng(48)
+    c, _ = dropout_forward(x, 0.5, training=True, rng=rng)
+    d, _ = dropout_forward(x, 0.5, training=True, rng=rng)
+    assert not np.array_equal(c, d)  # the generator moves on
+    assert a.dtype == np.float32
+
+
+def test_dropout_cache_is_named_tuple():
+    _, cache = dropout_forward(np.ones((2, 3)), 0.5, training=True, rng=_rng())
+    assert isinstance(cache, DropoutCache) and cache.shape == (2, 3) and cache.scale == 2.0
+
+
+GOOD_RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(p=-0.1), ValueError, r"^p must be in \[0, 1\], got -0.1"),
+    (dict(p=1.5), ValueError, r"^p must be in \[0, 1\], got 1.5"),
+    (dict(p=np.nan), ValueError, r"^p must be finite, got nan"),
+    (dict(p="0.5"), TypeError, r"^p must be a real number, got str '0.5'"),
+    (dict(p=None), TypeError, r"^p must be a real number, got NoneType None"),
+    (dict(p=True), TypeError, r"^p must be a real number, got bool True"),
+    (dict(training=1), TypeError, r"^training must be a bool, got int 1"),
+    (dict(training="train"), TypeError, r"^training must be a bool, got str 'train'"),
+    (dict(training=None), TypeError, r"^training must be a bool, got NoneType None"),
+    (dict(rng=None), TypeError,
+     r"^rng must be a numpy.random.Generator \(e.g. np.random.default_rng\(0\)\), got NoneType"),
+    (dict(rng=0), TypeError, r"^rng must be a numpy.random.Generator .*got int"),
+    (dict(rng=np.random.RandomState(0)), TypeError, r"^rng must be a numpy.random.Generator .*got RandomState"),
+    (dict(rng=torch.Generator()), TypeError, r"^rng must be a numpy.random.Generator .*got Generator"),
+    (dict(x=np.ones((2, 3), dtype=int)), TypeError, r"^x must be a floating-point array, got dtype int64"),
+    (dict(x=np.array([1.0, np.nan])), ValueError, r"^x must contain only finite values"),
+])
+@pytest.mark.parametrize("training", [True, False])
+def test_dropout_forward_bad_arguments_raise_in_both_modes(training, kwargs, error, match):
+    args = dict(x=np.ones((2, 3)), p=0.5, training=training, rng=GOOD_RNG) | kwargs
+    with pytest.raises(error, match=match):
+        dropout_forward(args["x"], args["p"], training=args["training"], rng=args["rng"])
+
+
+def test_dropout_settings_are_keyword_only():
+    with pytest.raises(TypeError):
+        dropout_forward(np.ones(3), 0.5, True, _rng())
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_dropout_backward_bad_inputs(training):
+    _, cache = dropout_forward(np.ones((3, 4)), 0.5, training=training, rng=_rng())
+    with pytest.raises(ValueError, match=r"^dout must have shape \(3, 4\) \(the shape of the forward input\), "
+                                         r"got shape \(4, 3\)"):
+        dropout_backward(np.ones((4, 3)), cache)
+    with pytest.raises(ValueError, match="^dout must contain only finite values"):
+        dropout_backward(np.full((3, 4), np.nan), cache)
+    with pytest.raises(TypeError, match="^cache must be the DropoutCache returned by dropout_forward, got tuple"):
+        dropout_backward(np.ones((3, 4)), tuple(cache))
+
+
+# ------------------------------------------------------------ gaussian noise
+
+
+@pytest.mark.parametrize("std", [0.01, 0.5, 3.0])
+def test_gaussian_noise_has_mean_0_and_std_std(std):
+    n = 200_000
+    x = np.full(n, 2.0)
+    out, cache = gaussian_noise_forward(x, std, training=True, rng=_rng(50))
+    noise = out - x
+    assert abs(noise.mean()) < 5 * std / np.sqrt(n)
+    assert abs(noise.std() / std - 1) < 5 / np.sqrt(2 * n)
+    assert_allclose(cache.noise, noise, rtol=1e-12, atol=1e-15)
+
+
+def test_gaussian_noise_std_0_and_eval_are_the_identity():
+    x = _rng(51).standard_normal((4, 3))
+    out, _ = gaussian_noise_forward(x, 0.0, training=True, rng=_rng())
+    assert_array_equal(out, x)
+    rng = _rng(52)
+    out, cache = gaussian_noise_forward(x, 5.0, training=False, rng=rng)
+    assert_array_equal(out, x)
+    assert not np.shares_memory(out, x)
+    assert cache.noise is None and isinstance(cache, GaussianNoiseCache)
+    assert rng.random() == _rng(52).random()  # the generator was not advanced
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_gaussian_noise_backward_passes_the_gradient_through(training):
+    x = _rng(53).standard_normal((4, 3))
+    dout = _rng(54).standard_normal((4, 3))
+
+    def loss():  # the same seed draws the same noise whatever x is
+        return np.sum(gaussian_noise_forward(x, 0.7, training=training, rng=_rng(55))[0] * dout)
+
+    _, cache = gaussian_noise_forward(x, 0.7, training=training, rng=_rng(55))
+    dx = gaussian_noise_backward(dout, cache)
+    assert_array_equal(dx, dout)
+    assert not np.shares_memory(dx, dout)
+    report = check_gradients(loss, {"x": x}, {"x": dx}, rtol=1e-8)
+    assert report.max_error < 1e-8
+
+
+def test_gaussian_noise_keeps_float32():
+    out, cache = gaussian_noise_forward(np.zeros((2, 3), dtype=np.float32), 1.0, training=True, rng=_rng())
+    assert out.dtype == np.float32 and cache.noise.dtype == np.float32
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(std=-0.1), ValueError, r"^std must be >= 0.0, got -0.1"),
+    (dict(std=np.inf), ValueError, r"^std must be finite, got inf"),
+    (dict(std="1"), TypeError, r"^std must be a real number, got str '1'"),
+    (dict(training=0), TypeError, r"^training must be a bool, got int 0"),
+    (dict(rng=None), TypeError, r"^rng must be a numpy.random.Generator .*got NoneType"),
+    (dict(rng=np.random.RandomState(0)), TypeError, r"^rng must be a numpy.random.Generator .*got RandomState"),
+    (dict(x=[1, 2]), TypeError, r"^x must be a floating-point array, got dtype int64"),
+])
+def test_gaussian_noise_forward_bad_arguments_raise(kwargs, error, match):
+    args = dict(x=np.ones((2, 3)), std=0.5, training=True, rng=GOOD_RNG) | kwargs
+    with pytest.raises(error, match=match):
+        gaussian_noise_forward(args["x"], args["std"], training=args["training"], rng=args["rng"])
+
+
+def test_gaussian_noise_backward_bad_inputs():
+    _, cache = gaussian_noise_forward(np.ones((3, 4)), 0.5, training=False, rng=_rng())
+    with pytest.raises(ValueError, match=r"^dout must have shape \(3, 4\) .*got shape \(3,\)"):
+        gaussian_noise_backward(np.ones(3), cache)
+    with pytest.raises(TypeError, match="^cache must be the GaussianNoiseCache returned by gaussian_noise_forward"):
+        gaussian_noise_backward(np.ones((3, 4)), tuple(cache))
+    with pytest.raises(TypeError, match="^cache must be the GaussianNoiseCache .*got DropoutCache"):
+        gaussian_noise_backward(np.ones((3, 4)), dropout_forward(np.ones((3, 4)), 0.5, training=True, rng=_rng())[1])
