@@ -3,17 +3,21 @@
 These functions *measure*; :mod:`lecturelib.plotting` draws what they return.
 The functions here work on numpy :class:`~lecturelib.mlp.MLP` networks;
 :func:`lecturelib.torchkit.hooks.layer_statistics` measures the same
-statistics on a torch module with hooks.
+statistics on a torch module with hooks.  :func:`diagnose_learning_curves`
+reads a whole training run instead: it labels its training and validation
+loss curves (underfit, overfit, ...) from a :class:`~lecturelib.history.History`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ._validation import as_float_array, as_index_array, as_labels, check_int, check_number, check_option, check_rng
+from ._validation import (as_float_array, as_index_array, as_labels, check_int, check_number, check_option,
+                          check_rng, check_same_shape)
 from .activations import ACTIVATIONS, get_activation
 from .mlp import MLP
 
@@ -31,6 +35,9 @@ __all__ = [
     "gradient_norm_profile",
     "linear_variance",
     "init_statistics",
+    "LEARNING_CURVE_LABELS",
+    "Diagnosis",
+    "diagnose_learning_curves",
 ]
 
 
@@ -479,3 +486,309 @@ def activation_profile(
     if statistic == "dead":
         return np.array([dead_fraction(a) for a in hidden])
     return np.array([a.std() for a in hidden])
+
+
+# ---------------------------------------------------------------- Chapter 6: learning curves
+
+#: The five diagnoses of a pair of learning curves (Brownlee, 2019), in the
+#: words :func:`diagnose_learning_curves` returns them.
+LEARNING_CURVE_LABELS: tuple[str, ...] = (
+    "underfit", "overfit", "unrepresentative training set", "unrepresentative validation set", "good fit",
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Diagnosis:
+    """What :func:`diagnose_learning_curves` concluded, and the measurements that decided it.
+
+    Every loss-valued measurement is a fraction of the starting training
+    loss ``loss[0]`` (the untrained model's loss, ``ln K`` for ``K`` balanced
+    classes), which is what a plot of the curves from zero to their start
+    shows: a gap of 0.1 is a tenth of the plot's height.
+
+    Attributes
+    ----------
+    label : str
+        One of :data:`LEARNING_CURVE_LABELS`.
+    detail : str or None
+        For ``"underfit"``: ``"flat"`` (the training loss hardly fell) or
+        ``"still improving"`` (it still falls at the end: trained too
+        briefly). For ``"unrepresentative validation set"``: ``"noisy"`` or
+        ``"below training"``. ``None`` for the other labels.
+    reason : str
+        The check that decided, with the measurement and its threshold.
+    train_fall : float
+        How far the training loss fell: ``(loss[0] - end) / loss[0]``, with
+        ``end`` the mean over the last ``window`` epochs.
+    train_end_rate : float
+        The training loss's rate of fall over the last quarter of the epochs
+        (at least ``window``; the slope of a least-squares line) as a
+        fraction of its average rate from the start to that quarter's
+        middle: 1 for a straight line, near 0 once it has levelled off; NaN
+        if it did not fall on average. A quarter, not a few epochs, so that
+        the epoch-to-epoch noise of a training loss measured with dropout
+        hardly moves it.
+    val_noise : float
+        The epoch-to-epoch scatter of the validation loss,
+        :math:`\\operatorname{median}_t |\\Delta^2 v_t| / (0.6745 \\sqrt{6})`
+        from its second differences :math:`\\Delta^2 v_t = v_{t+1} - 2 v_t + v_{t-1}`:
+        for white noise of standard deviation :math:`\\sigma` added to a
+        smooth curve, :math:`\\Delta^2 v_t` has standard deviation
+        :math:`\\sqrt{6}\\,\\sigma` and a median absolute value of 0.6745
+        times that, so this estimates :math:`\\sigma`. The median ignores the
+        sharp bend of the first epochs, which a mean of squares would count.
+    final_gap : float
+        Validation minus training loss, each averaged over the last
+        ``window`` epochs; negative when the validation loss is lower.
+    val_rise : float
+        How far the validation loss, smoothed by a moving average over
+        ``window`` epochs, ends above its smallest value.
+    val_min_epoch : int
+        The epoch (``history.steps`` if it has them, else the index) at the
+        centre of the window where the smoothed validation loss is smallest.
+    train_fall_after_val_min : float
+        How far the smoothed training loss fell from ``val_min_epoch`` to the
+        end; positive when it kept falling while the validation loss rose.
+    """
+
+    label: str
+    detail: str | None
+    reason: str
+    train_fall: float
+    train_end_rate: float
+    val_noise: float
+    final_gap: float
+    val_rise: float
+    val_min_epoch: int
+    train_fall_after_val_min: float
+
+    def __str__(self) -> str:
+        name = self.label + (f" ({self.detail})" if self.detail else "")
+        return (f"{name}: {self.reason}.\n"
+                f"  training loss fell by {self.train_fall:.1%} of its start; at the end it falls at "
+                f"{self.train_end_rate:.2f} x its average rate\n"
+                f"  validation loss: smallest at epoch {self.val_min_epoch}, then rises by {self.val_rise:.1%} "
+                f"(training loss falls {self.train_fall_after_val_min:.1%} more); noise {self.val_noise:.1%}\n"
+                f"  final gap (validation - training): {self.final_gap:+.1%} of the starting loss")
+
+    def __repr__(self) -> str:
+        numbers = ", ".join(f"{name}={getattr(self, name):.3g}" for name in self.__dataclass_fields__
+                            if name not in ("label", "detail", "reason", "val_min_epoch"))
+        return (f"Diagnosis(label={self.label!r}, detail={self.detail!r}, {numbers}, "
+                f"val_min_epoch={self.val_min_epoch})")
+
+
+#: The median of |z| for a standard normal z: a median absolute value over 0.6745 estimates a standard deviation.
+_NORMAL_MAD = 0.6744897501960817
+
+
+def _history_curve(history: Any, name: str) -> np.ndarray:
+    """``history[name]`` as a 1-D float array, with errors that name what is missing."""
+    try:
+        values = history[name]
+    except KeyError as err:
+        raise ValueError(f"history must record {name!r} every epoch (train with validation data for "
+                         f"'val_loss'), got {err}") from err
+    except (TypeError, IndexError) as err:
+        raise TypeError(f"history must be a History or support history[{name!r}] -> array, "
+                        f"got {type(history).__name__}") from err
+    return as_float_array(values, f"history[{name!r}]", ndim=1)
+
+
+def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Means of ``window`` consecutive entries, shape ``(len(values) - window + 1,)``."""
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def _curve_measurements(loss: np.ndarray, val: np.ndarray, steps: Sequence[int], window: int) -> dict[str, Any]:
+    """The measurements of :class:`Diagnosis` (all but label, detail and reason)."""
+    start, n = loss[0], len(loss)
+    end_train, end_val = loss[-window:].mean(), val[-window:].mean()
+    tail = max(window, n // 4)
+    slope = np.polyfit(np.arange(tail), loss[-tail:], 1)[0]
+    average_rate = (start - loss[-tail:].mean()) / (n - 1 - (tail - 1) / 2)  # the tail's mean sits at its middle
+    smooth_train, smooth_val = _moving_average(loss, window), _moving_average(val, window)
+    lowest = int(np.argmin(smooth_val))
+    return dict(
+        train_fall=float((start - end_train) / start),
+        train_end_rate=float(-slope / average_rate) if average_rate > 0 else float("nan"),
+        val_noise=float(np.median(np.abs(np.diff(val, 2))) / (_NORMAL_MAD * np.sqrt(6)) / start),
+        final_gap=float((end_val - end_train) / start),
+        val_rise=float((smooth_val[-1] - smooth_val[lowest]) / start),
+        val_min_epoch=int(steps[lowest + (window - 1) // 2]),
+        train_fall_after_val_min=float((smooth_train[lowest] - smooth_train[-1]) / start),
+    )
+
+
+def _decide(m: dict[str, Any], *, min_fall: float, max_noise: float, max_below: float, min_rise: float,
+            still_improving: float, max_gap: float) -> tuple[str, str | None, str]:
+    """``(label, detail, reason)`` from the measurements, checked in the order of :func:`diagnose_learning_curves`."""
+    if m["train_fall"] <= min_fall:
+        return "underfit", "flat", (f"the training loss fell by only {m['train_fall']:.1%} of its start "
+                                    f"(min_fall = {min_fall:.0%})")
+    if m["val_noise"] > max_noise:
+        return "unrepresentative validation set", "noisy", (
+            f"the validation loss scatters by {m['val_noise']:.1%} of the starting loss from epoch to epoch "
+            f"(max_noise = {max_noise:.0%})")
+    if m["final_gap"] < -max_below:
+        return "unrepresentative validation set", "below training", (
+            f"the validation loss ends {-m['final_gap']:.1%} of the starting loss below the training loss "
+            f"(max_below = {max_below:.0%})")
+    if m["val_rise"] > min_rise and m["train_fall_after_val_min"] > 0:
+        return "overfit", None, (f"the validation loss rises by {m['val_rise']:.1%} of the starting loss after "
+                                 f"epoch {m['val_min_epoch']} (min_rise = {min_rise:.0%}) while the training "
+                                 "loss keeps falling")
+    if m["train_end_rate"] > still_improving:
+        return "underfit", "still improving", (
+            f"the training loss still falls at {m['train_end_rate']:.2f} x its average rate at the end "
+            f"(still_improving = {still_improving:g})")
+    if m["final_gap"] > max_gap:
+        return "unrepresentative training set", None, (
+            f"both losses level off but the validation loss stays {m['final_gap']:.1%} of the starting loss "
+            f"above the training loss (max_gap = {max_gap:.0%})")
+    return "good fit", None, (f"both losses level off {m['final_gap']:+.1%} of the starting loss apart "
+                              f"(max_gap = {max_gap:.0%}) and the validation loss does not turn up")
+
+
+def diagnose_learning_curves(
+    history: Any,
+    *,
+    min_fall: float = 0.1,
+    max_noise: float = 0.03,
+    max_below: float = 0.05,
+    min_rise: float = 0.05,
+    still_improving: float = 0.2,
+    max_gap: float = 0.1,
+    window: int = 5,
+) -> Diagnosis:
+    r"""Label a training run by the shape of its training and validation loss curves.
+
+    The classic reading of learning curves (Brownlee, 2019; Goodfellow et
+    al., 2016, sections 5.2, 7.8 and 11.3), made into explicit measurements
+    and thresholds. Every loss-valued measurement is a fraction of the
+    starting training loss :math:`L_0` = ``loss[0]`` (see :class:`Diagnosis`
+    for the definitions), and the checks run in this order; the first that
+    holds gives the label:
+
+    1. ``"underfit"``, detail ``"flat"``: the training loss fell by at most
+       ``min_fall`` :math:`L_0`. A model that cannot fit its training set
+       says nothing about generalization, so this comes first (Goodfellow
+       et al., 11.3: look at the training error before anything else).
+    2. ``"unrepresentative validation set"``: the validation loss scatters
+       by more than ``max_noise`` :math:`L_0` from epoch to epoch (detail
+       ``"noisy"``), or ends more than ``max_below`` :math:`L_0` below the
+       training loss (``"below training"``). Before the overfitting check,
+       because a noisy curve can rise after a lucky minimum by chance.
+    3. ``"overfit"``: the smoothed validation loss ends more than
+       ``min_rise`` :math:`L_0` above its minimum while the training loss
+       kept falling after that minimum (Goodfellow et al., figure 7.3).
+    4. ``"underfit"``, detail ``"still improving"``: the training loss
+       still falls at the end at more than ``still_improving`` times its
+       average rate over the run: trained too briefly.
+    5. ``"unrepresentative training set"``: the curves have levelled off
+       but the validation loss ends more than ``max_gap`` :math:`L_0` above
+       the training loss.
+    6. ``"good fit"``: none of the above.
+
+    Parameters
+    ----------
+    history : History
+        A :class:`~lecturelib.history.History` with one entry per epoch
+        (epoch 0 the untrained model, as
+        :func:`lecturelib.torchkit.training.train` records it), or anything
+        with ``history[name] -> array``. Uses ``"loss"`` and ``"val_loss"``
+        (losses, not accuracies), finite, at least ``2 * window`` entries,
+        ``loss[0] > 0``.
+    min_fall : float, default 0.1
+        Underfit (flat) when the training loss fell by at most this fraction
+        of its start, in [0, 1).
+    max_noise : float, default 0.03
+        Unrepresentative validation set when ``val_noise`` exceeds this, ``>= 0``.
+    max_below : float, default 0.05
+        Unrepresentative validation set when the validation loss ends more
+        than this below the training loss, ``>= 0``.
+    min_rise : float, default 0.05
+        Overfit when the smoothed validation loss ends more than this above
+        its minimum, ``>= 0``.
+    still_improving : float, default 0.2
+        Underfit (still improving) when ``train_end_rate`` exceeds this,
+        ``>= 0``. For an exponential decay with time constant
+        :math:`\tau`, stopped after :math:`T` epochs, ``train_end_rate`` is
+        about :math:`y e^{-y} / (1 - e^{-y})` with :math:`y = 7T / (8\tau)`
+        (the middle of the last quarter): 0.2 flags runs shorter than about
+        :math:`3\tau`.
+    max_gap : float, default 0.1
+        Unrepresentative training set when the final gap exceeds this, ``>= 0``.
+    window : int, default 5
+        Epochs averaged for the end values and by the moving average, ``>= 3``;
+        the final slope is fitted over the last quarter of the epochs, but
+        over at least ``window``.
+
+    Returns
+    -------
+    Diagnosis
+        ``label``, ``detail``, ``reason`` and the measurements; ``print`` it
+        for a summary.
+
+    Raises
+    ------
+    ValueError
+        If ``history`` has no ``"val_loss"``, too few epochs, non-finite
+        losses or ``loss[0] <= 0``, or a threshold is out of range.
+
+    Notes
+    -----
+    The thresholds are judgement calls, not laws; the defaults are meant for
+    curves from about 20 epochs on, and every threshold can be moved. The
+    training loss that :func:`~lecturelib.torchkit.training.train` records
+    for epochs ``>= 1`` is averaged over the epoch *in train mode*: with
+    dropout (or heavy augmentation) it is higher than the same network's
+    loss in eval mode, and a validation loss below it is expected rather
+    than a sign of an unrepresentative validation set. A model that levels
+    off at a high loss (logistic regression on MNIST-1D) has the shape of a
+    good fit: the curves alone do not tell which loss is achievable. When
+    another model shows that a much lower loss is, raise ``min_fall``. A
+    run whose training loss rises (divergence) is none of the five cases.
+
+    References
+    ----------
+    Brownlee, J. (2019). How to use learning curves to diagnose machine
+    learning model performance. *Machine Learning Mastery*.
+
+    Goodfellow, I., Bengio, Y. and Courville, A. (2016). *Deep Learning*.
+    MIT Press. Sections 5.2 (capacity, overfitting and underfitting), 7.8
+    (early stopping) and 11.3 (whether to gather more data).
+
+    Examples
+    --------
+    >>> from lecturelib.history import History
+    >>> h = History()
+    >>> for t in range(30):
+    ...     h.record(t, loss=0.1 + 2.2 * np.exp(-t / 4), val_loss=0.6 + 1.7 * np.exp(-t / 4) + 0.03 * t)
+    >>> d = diagnose_learning_curves(h)
+    >>> d.label, d.detail, d.val_min_epoch
+    ('overfit', None, 11)
+    >>> print(d)
+    overfit: the validation loss rises by 15.9% of the starting loss after epoch 11 (min_rise = 5%) while the
+    training loss keeps falling.
+      training loss fell by 95.5% of its start; at the end it falls at 0.01 x its average rate
+      validation loss: smallest at epoch 11, then rises by 15.9% (training loss falls 6.4% more); noise 0.1%
+      final gap (validation - training): +56.9% of the starting loss
+    """
+    values = {"min_fall": check_number(min_fall, "min_fall", low=0.0, high=1.0, high_inclusive=False)}
+    for name, value in (("max_noise", max_noise), ("max_below", max_below), ("min_rise", min_rise),
+                        ("still_improving", still_improving), ("max_gap", max_gap)):
+        values[name] = check_number(value, name, low=0.0)
+    window = check_int(window, "window", low=3)
+    loss, val = _history_curve(history, "loss"), _history_curve(history, "val_loss")
+    check_same_shape(loss, "history['loss']", val, "history['val_loss']")
+    if len(loss) < 2 * window:
+        raise ValueError(f"history must hold at least 2 * window = {2 * window} epochs, got {len(loss)}")
+    if loss[0] <= 0:
+        raise ValueError(f"history['loss'][0] must be > 0 (the measurements are fractions of it), got {loss[0]}")
+    steps = getattr(history, "steps", None)
+    if steps is None or len(steps) != len(loss):
+        steps = range(len(loss))
+    measured = _curve_measurements(loss, val, steps, window)
+    label, detail, reason = _decide(measured, **values)
+    return Diagnosis(label=label, detail=detail, reason=reason, **measured)

@@ -22,6 +22,7 @@ import numpy as np
 from . import default_rng
 from ._validation import check_int, check_number
 from .activations import elu, elu_grad
+from .diagnostics import LEARNING_CURVE_LABELS, Diagnosis, diagnose_learning_curves
 from .gradcheck import numerical_gradient
 from .losses import softmax
 from .optim import adam_step
@@ -29,7 +30,7 @@ from .optim import adam_step
 __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
            "check_sigmoid_factor", "check_elu", "check_gelu_minimum", "check_batchnorm_forward",
            "check_running_mean_steps", "check_adam_step", "check_range_test_choice", "RangeTestBand",
-           "range_test_band"]
+           "range_test_band", "check_dropout_forward", "CURVE_LABEL_SYNONYMS", "check_curve_diagnoses"]
 
 
 def _verdict(ok: bool, message: str) -> bool:
@@ -1183,3 +1184,395 @@ def check_range_test_choice(answer: Any, lrs: Any, losses: Any) -> bool:
     return _verdict(False, f"{name} is too small: less than half of both readings, where the smoothed loss "
                            "falls more slowly than it does further up, so training would be slower than it needs "
                            "to be. Go up, to where it falls fastest.")
+
+
+# ------------------------------------------------------------ Chapter 6: dropout and learning curves
+
+_DROPOUT_SHAPE = (400, 250)  # 100,000 entries: the kept fraction is known to about 0.0015
+_DROPOUT_PS = (0.3, 0.75)    # neither is 1/2, so that "keep with probability p" shows
+_DROPOUT_SIGMAS = 5.0        # statistical checks allow this many standard errors
+
+
+def _global_rng_state() -> tuple[Any, ...]:
+    """NumPy's legacy global state (read only), to see whether a call drew from ``np.random``."""
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    return keys.tobytes(), pos, has_gauss, cached
+
+
+def _call_dropout(student_fn: Callable, x: np.ndarray, p: float, training: bool,
+                  seed: int) -> tuple[np.ndarray | None, str | None]:
+    """Call ``student_fn(x, p, training, rng)`` on a copy of ``x``; ``(out, None)`` or ``(None, what is wrong)``."""
+    call = f"p={p}, training={training}"
+    x_in, before = x.copy(), _global_rng_state()
+    got, failed, warned = _call_quietly(student_fn, x_in, p, training, default_rng(seed))
+    if failed:
+        if p == 1.0 and "ZeroDivisionError" in failed:
+            failed += (". At p = 1 the scale 1 / (1 - p) divides by zero, but every entry is dropped anyway: "
+                       "handle p = 1 on its own, out is all zeros there.")
+        return None, failed
+    if _global_rng_state() != before:
+        return None, ("the function drew from NumPy's global generator (np.random.rand, np.random.binomial, ...): "
+                      "draw the mask from the rng it is given (rng.random(...)), so that a seed reproduces it.")
+    if not np.array_equal(x_in, x):
+        return None, (f"the function changed x in place ({call}), e.g. x *= mask: a forward pass leaves its input "
+                      "alone; return a new array.")
+    if isinstance(got, tuple):
+        return None, f"the function returned a tuple of {len(got)}; return only out, an array of shape {x.shape}."
+    try:
+        raw = np.asarray(got)
+        out = raw.astype(float)
+    except (TypeError, ValueError):
+        return None, f"out must be an array of numbers, got {type(got).__name__}."
+    if out.shape != x.shape:
+        return None, f"out must have the shape of x, {x.shape}, got {out.shape} ({call})."
+    if raw.dtype.kind == "f" and raw.dtype.itemsize < 8:
+        return None, f"out has dtype {raw.dtype}; x is float64: keep it in float64."
+    if p == 1.0 and training and not np.all(np.isfinite(out)):
+        cause = f" (NumPy warned: {warned})" if warned else ""
+        return None, (f"with p = 1 out holds {out[~np.isfinite(out)][0]}{cause}: every entry is dropped, so out is "
+                      "all zeros, but the scale 1 / (1 - p) is 1 / 0 there and 0 * inf is nan. Handle p = 1 on "
+                      "its own.")
+    return out, None
+
+
+def _dropout_scale_problem(out: np.ndarray, x: np.ndarray, p: float) -> str | None:
+    """Why the entries of a training-mode ``out`` are not all 0 or ``x / (1 - p)``, or None if they are."""
+    scaled = x / (1 - p)
+    right = (out == 0) | np.isclose(out, scaled, rtol=1e-12, atol=0.0)
+    if right.all():
+        return None
+    kept = out != 0
+    ratio = out[kept] / x[kept]
+    kept_fraction = float(kept.mean())
+    slips = [
+        (1.0, "the kept entries are x itself: inverted dropout scales them by 1 / (1 - p), so that every entry "
+              "keeps its expected value, E[out] = x, and eval mode needs no change."),
+        (1 - p, "the kept entries are x * (1 - p): that shrinks them where inverted dropout enlarges them. Divide "
+                "by (1 - p), the probability of keeping an entry, so that E[out] = x."),
+        (1 / p, "the kept entries are x / p" + (f", and about {kept_fraction:.0%} of them are kept with p = {p}"
+                if abs(kept_fraction - p) < 0.02 else "") + ": in torch p is the probability of *dropping* an "
+                "entry, so an entry is kept with probability 1 - p and scaled by 1 / (1 - p)."),
+    ]
+    for factor, hint in slips:
+        if ratio.size and np.allclose(ratio, factor, rtol=1e-12, atol=0.0):
+            return f"with p={p}, {hint}"
+    i = np.flatnonzero(~right)[0]
+    index = tuple(int(k) for k in np.unravel_index(i, x.shape))
+    return (f"with p={p}, at entry {index} x = {x.flat[i]:.17g} gave out = {out.flat[i]:.17g}: every entry of out "
+            f"is either 0 (dropped) or x / (1 - p) = {scaled.flat[i]:.17g} (kept), to a relative 1e-12.")
+
+
+def _dropout_statistics_problem(out: np.ndarray, x: np.ndarray, p: float) -> str | None:
+    """Whether about ``1 - p`` of the entries are kept and the mean of ``x`` is kept, within 5 standard errors."""
+    n, kept = x.size, float(np.mean(out != 0))
+    if abs(kept - (1 - p)) > _DROPOUT_SIGMAS * math.sqrt(p * (1 - p) / n):
+        if abs(kept - p) <= _DROPOUT_SIGMAS * math.sqrt(p * (1 - p) / n):
+            return (f"with p={p} the function keeps {kept:.1%} of the entries, about p: p is the probability of "
+                    "dropping an entry, so each is kept with probability 1 - p.")
+        return (f"with p={p} the function keeps {kept:.2%} of {n} entries; each entry is kept with probability "
+                f"1 - p = {1 - p:g}, so that fraction should be within {_DROPOUT_SIGMAS:g} standard errors "
+                f"(+-{_DROPOUT_SIGMAS * math.sqrt(p * (1 - p) / n):.2%}) of {1 - p:.0%}.")
+    error = _DROPOUT_SIGMAS * math.sqrt(p / (1 - p) * np.mean(x * x) / n)
+    if abs(out.mean() - x.mean()) > error:
+        return (f"with p={p} the mean of out is {out.mean():.4f} but that of x is {x.mean():.4f} (allowed: "
+                f"+-{error:.4f}): each entry must be dropped independently of its value, with the same "
+                "probability p, so that E[out] = x.")
+    return None
+
+
+def _dropout_mode_problem(student_fn: Callable, x: np.ndarray, seed: int) -> str | None:
+    """Eval mode, ``p = 0`` and ``p = 1``: identity, identity, zeros."""
+    p = _DROPOUT_PS[0]
+    out, failed = _call_dropout(student_fn, x, p, False, seed)
+    if failed:
+        return failed
+    if not np.array_equal(out, x):
+        if np.allclose(out, x * (1 - p), rtol=1e-12, atol=0.0):
+            return ("in eval mode (training=False) out is x * (1 - p): that is the original dropout's test-time "
+                    "scaling. Inverted dropout scales in training, so eval mode is the identity, out = x.")
+        dropped = int(np.sum(out == 0))
+        what = f"{dropped} entries are 0" if dropped else "out differs from x"
+        return f"in eval mode (training=False) {what}: dropout is the identity there, out = x, with nothing dropped."
+    out, failed = _call_dropout(student_fn, x, 0.0, True, seed)
+    if failed:
+        return failed
+    if not np.allclose(out, x, rtol=1e-12, atol=0.0):
+        return f"with p = 0 nothing is dropped and the scale is 1, so out = x; {int(np.sum(out != x))} entries differ."
+    out, failed = _call_dropout(student_fn, x, 1.0, True, seed)
+    if failed:
+        return failed
+    if np.any(out != 0):
+        return f"with p = 1 every entry is dropped, so out is all zeros; {int(np.sum(out != 0))} entries are not."
+    return None
+
+
+def _dropout_rng_problem(student_fn: Callable, x: np.ndarray, seed: int) -> str | None:
+    """The same seed gives the same output, another seed another one."""
+    p = _DROPOUT_PS[0]
+    outs = []
+    for s in (seed, seed, seed + 1):
+        out, failed = _call_dropout(student_fn, x, p, True, s)
+        if failed:
+            return failed
+        outs.append(out)
+    if not np.array_equal(outs[0], outs[1]):
+        return ("two calls with generators seeded alike gave different outputs: draw the mask from the rng "
+                "argument, not from a generator of your own.")
+    if np.array_equal(outs[0], outs[2]):
+        return ("generators with different seeds gave the same output: the mask must come from the rng argument, "
+                "not from a generator seeded inside the function.")
+    return None
+
+
+def check_dropout_forward(student_fn: Callable, *, seed: int = 0) -> bool:
+    r"""Check a student's ``my_dropout_forward(x, p, training, rng) -> out``.
+
+    The exercise: *inverted* dropout as ``torch.nn.functional.dropout``
+    computes it, with NumPy only. ``p`` is the probability of **dropping**
+    an entry (torch's convention). In training every entry is kept
+    independently with probability :math:`1 - p`, drawn from ``rng``, and
+    the kept entries are scaled up; in eval mode the layer is the identity:
+
+    .. math::
+
+        m_i \sim \operatorname{Bernoulli}(1 - p), \qquad
+        \text{out}_i = \frac{m_i\, x_i}{1 - p}, \qquad \mathbb{E}[\text{out}_i] = x_i
+
+    with ``p = 0`` keeping everything and ``p = 1`` giving zeros (not NaN).
+
+    The mask is random, so the checker tests properties, never the
+    student's draws. On a float64 ``x`` of shape (400, 250), entries
+    :math:`1 + \mathcal N(0, 1)`, with ``p`` = 0.3 and 0.75, in training:
+    every entry of ``out`` is 0 or :math:`x_i / (1 - p)` (to a relative
+    1e-12); the kept fraction is within five binomial standard errors
+    :math:`5\sqrt{p(1-p)/n}` of :math:`1 - p`; the mean of ``out`` is within
+    five standard errors :math:`5\sqrt{\tfrac{p}{1-p}\overline{x^2}/n}` of
+    the mean of ``x``. Then generators seeded alike must give the same
+    output and another seed another one; eval mode must return ``x``
+    exactly; ``p = 0`` must return ``x`` and ``p = 1`` zeros. Every call
+    gets a copy of ``x`` and a fresh ``numpy.random.default_rng``, must
+    leave ``x`` unchanged, must not draw from NumPy's global generator, and
+    must return a float64 array of the shape of ``x``.
+
+    Each plausible slip gets a hint: no scaling, scaling by :math:`1 - p`,
+    keeping with probability :math:`p` (and scaling by :math:`1/p`),
+    dropping or scaling in eval mode, NaN or ``ZeroDivisionError`` at
+    ``p = 1``, changing ``x`` in place, drawing from ``np.random``'s global
+    generator or a generator of one's own, returning a tuple such as
+    ``(out, cache)``, float32.
+
+    Parameters
+    ----------
+    student_fn : callable
+        ``student_fn(x, p, training, rng)``, positionally, with ``x`` a
+        float64 array, ``p`` a float, ``training`` a bool and ``rng`` a
+        :class:`numpy.random.Generator`; returns ``out``, an array of the
+        shape of ``x``.
+    seed : int, default 0
+        Seed of ``x`` and of the generators passed in, ``>= 0``.
+
+    Returns
+    -------
+    bool
+        Whether the function is right; a verdict is printed either way.
+
+    References
+    ----------
+    Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I. and
+    Salakhutdinov, R. (2014). Dropout: a simple way to prevent neural
+    networks from overfitting. *JMLR*, 15, 1929-1958.
+
+    Examples
+    --------
+    >>> def my_dropout_forward(x, p, training, rng):
+    ...     if not training:
+    ...         return x.copy()
+    ...     if p == 1:
+    ...         return np.zeros_like(x)
+    ...     return x * (rng.random(x.shape) >= p) / (1 - p)
+    >>> check_dropout_forward(my_dropout_forward)
+    Correct! out is 0 or x / (1 - p) with about 1 - p of the entries kept and the mean of x kept, for p = 0.3
+    and 0.75; the rng decides the mask; eval mode and p = 0 return x, p = 1 zeros.
+    True
+    """
+    seed = check_int(seed, "seed", low=0)
+    x = 1.0 + default_rng(seed).standard_normal(_DROPOUT_SHAPE)
+    for k, p in enumerate(_DROPOUT_PS):
+        out, failed = _call_dropout(student_fn, x, p, True, seed + 1 + k)
+        if failed is None:
+            failed = _dropout_scale_problem(out, x, p) or _dropout_statistics_problem(out, x, p)
+        if failed is not None:
+            return _verdict(False, failed)
+    failed = _dropout_rng_problem(student_fn, x, seed + 10) or _dropout_mode_problem(student_fn, x, seed + 20)
+    if failed is not None:
+        return _verdict(False, failed)
+    return _verdict(True, "out is 0 or x / (1 - p) with about 1 - p of the entries kept and the mean of x kept, "
+                          f"for p = {_DROPOUT_PS[0]} and {_DROPOUT_PS[1]}; the rng decides the mask; eval mode and "
+                          "p = 0 return x, p = 1 zeros.")
+
+
+#: The spellings :func:`check_curve_diagnoses` accepts for each of the five labels of
+#: :data:`lecturelib.diagnostics.LEARNING_CURVE_LABELS`, after lower-casing, turning ``-`` and
+#: ``_`` into spaces and collapsing runs of spaces (so ``"Good-Fit"`` is ``"good fit"``).
+CURVE_LABEL_SYNONYMS: dict[str, str] = {
+    "underfit": "underfit", "underfitting": "underfit", "underfitted": "underfit", "under fit": "underfit",
+    "under fitting": "underfit",
+    "overfit": "overfit", "overfitting": "overfit", "overfitted": "overfit", "over fit": "overfit",
+    "over fitting": "overfit",
+    "unrepresentative training set": "unrepresentative training set",
+    "unrepresentative train set": "unrepresentative training set",
+    "unrepresentative training data": "unrepresentative training set",
+    "unrepresentative training dataset": "unrepresentative training set",
+    "unrepresentative training": "unrepresentative training set",
+    "unrepresentative validation set": "unrepresentative validation set",
+    "unrepresentative val set": "unrepresentative validation set",
+    "unrepresentative validation data": "unrepresentative validation set",
+    "unrepresentative validation dataset": "unrepresentative validation set",
+    "unrepresentative validation": "unrepresentative validation set",
+    "good fit": "good fit", "good": "good fit", "well fit": "good fit", "well fitted": "good fit",
+    "good fitting": "good fit",
+}
+
+
+def _curve_label(answer: Any) -> str | None:
+    """The label an answer means, by :data:`CURVE_LABEL_SYNONYMS`, or None."""
+    if not isinstance(answer, str):
+        return None
+    return CURVE_LABEL_SYNONYMS.get(" ".join(answer.lower().replace("-", " ").replace("_", " ").split()))
+
+
+def _curve_hint(d: Diagnosis) -> str:
+    """What to look at in a curve whose label was missed, from its measurements; it never names the label."""
+    if d.label == "underfit" and d.detail == "flat":
+        return f"look at how far the training loss gets: it ends only {d.train_fall:.0%} below where it started."
+    if d.label == "underfit":
+        return (f"look at the end of the training loss: it is still falling there, at {d.train_end_rate:.0%} of its "
+                "average rate.")
+    if d.label == "overfit":
+        return (f"the validation loss turns up after epoch {d.val_min_epoch} (it ends {d.val_rise:.0%} of the "
+                "starting loss above its lowest point) while the training loss keeps falling.")
+    if d.label == "unrepresentative training set":
+        return (f"both losses level off, but the validation loss stays {d.final_gap:.0%} of the starting loss above "
+                "the training loss, without turning up.")
+    if d.detail == "noisy":
+        return (f"look at the validation loss from one epoch to the next: it jumps by about {d.val_noise:.0%} of the "
+                "starting loss, up and down.")
+    if d.detail == "below training":
+        return (f"compare the two losses at the end: the validation loss is {-d.final_gap:.0%} of the starting loss "
+                "below the training loss.")
+    return (f"both losses level off close together ({d.final_gap:+.0%} of the starting loss apart), and the "
+            "validation loss never turns up.")
+
+
+def _curve_truths(curves: Any) -> dict[str, Diagnosis]:
+    """``{name: Diagnosis}`` from a mapping or a sequence (named A, B, ...) of histories or diagnoses."""
+    if isinstance(curves, Mapping):
+        items = list(curves.items())
+    elif isinstance(curves, (list, tuple)):
+        items = [(chr(ord("A") + i), curve) for i, curve in enumerate(curves)]
+    else:
+        raise TypeError(f"curves must be a dict {{name: history}} or a list of histories, got {type(curves).__name__}")
+    if not 1 <= len(items) <= 26:
+        raise ValueError(f"curves must hold 1 to 26 curves, got {len(items)}")
+    truths = {}
+    for name, curve in items:
+        if not isinstance(name, str):
+            raise TypeError(f"curves must be named by strings, got {type(name).__name__} {name!r}")
+        truths[name] = curve if isinstance(curve, Diagnosis) else diagnose_learning_curves(curve)
+    return truths
+
+
+def _answers_by_curve(answers: Any, names: list[str]) -> tuple[dict[str, Any] | None, str | None]:
+    """The student's answers as ``{name: answer}`` (None where missing), or ``(None, what is wrong with them)``."""
+    if isinstance(answers, Mapping):
+        unknown = [key for key in answers if key not in names]
+        if unknown:
+            return None, f"answers names curve {unknown[0]!r}, but the curves are {names}."
+        return {name: answers.get(name) for name in names}, None
+    if isinstance(answers, (list, tuple)):
+        if len(answers) != len(names):
+            return None, f"answers must hold one label per curve ({', '.join(names)}), got {len(answers)}."
+        return dict(zip(names, answers)), None
+    return None, (f"answers must be a dict {{curve: label}} or a list of {len(names)} labels, "
+                  f"got {type(answers).__name__} {answers!r}.")
+
+
+def check_curve_diagnoses(answers: Any, curves: Any) -> bool:
+    r"""Check a student's diagnoses of unlabelled learning curves.
+
+    The exercise shows a few pairs of training and validation loss curves
+    and asks for each one of the five labels of
+    :data:`lecturelib.diagnostics.LEARNING_CURVE_LABELS`. The right answer
+    is :func:`~lecturelib.diagnostics.diagnose_learning_curves`'s label.
+    Labels are compared case-insensitively, with the spellings of
+    :data:`CURVE_LABEL_SYNONYMS` ("Overfitting", "good", ...); an
+    ``"underfit"`` answer is right for both of its details. A wrong label
+    gets a hint that says what to look at in that curve, with its numbers
+    ("the validation loss turns up after epoch 12 ...") but not the label;
+    an unknown label gets the list of labels.
+
+    Parameters
+    ----------
+    answers : dict or list
+        The student's labels: ``{"A": "overfit", ...}`` keyed like
+        ``curves``, or a list in the order of ``curves``. ``None`` (or
+        ``...``) means "not answered yet".
+    curves : dict or list
+        The curves, ``{name: history}`` or a list (named ``"A"``, ``"B"``,
+        ... in order), each a :class:`~lecturelib.history.History` (diagnosed
+        with the default thresholds) or a
+        :class:`~lecturelib.diagnostics.Diagnosis` (for other thresholds).
+
+    Returns
+    -------
+    bool
+        Whether every label is right; a verdict is printed either way.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``curves`` is not a dict or list of 1 to 26 histories or
+        diagnoses (an error of the notebook, not of the student).
+
+    References
+    ----------
+    Brownlee, J. (2019). How to use learning curves to diagnose machine
+    learning model performance. *Machine Learning Mastery*.
+
+    Examples
+    --------
+    >>> from lecturelib.history import History
+    >>> h = History()
+    >>> for t in range(30):
+    ...     h.record(t, loss=0.1 + 2.2 * np.exp(-t / 4), val_loss=0.6 + 1.7 * np.exp(-t / 4) + 0.03 * t)
+    >>> check_curve_diagnoses({"A": "Overfitting"}, {"A": h})
+    Correct! A: overfit.
+    True
+    >>> check_curve_diagnoses(["good fit"], [h])
+    Not yet: 0 of 1 right.
+      curve A: the validation loss turns up after epoch 11 (it ends 16% of the starting loss above its lowest
+      point) while the training loss keeps falling.
+    False
+    """
+    truths = _curve_truths(curves)
+    names = list(truths)
+    if answers is None or answers is ...:
+        return _verdict(False, "set answers to your labels first.")
+    by_curve, failed = _answers_by_curve(answers, names)
+    if failed:
+        return _verdict(False, failed)
+    problems = []
+    for name, truth in truths.items():
+        label = _curve_label(by_curve[name])
+        if by_curve[name] is None or by_curve[name] is ...:
+            problems.append(f"curve {name}: no label yet.")
+        elif label is None:
+            problems.append(f"curve {name}: {by_curve[name]!r} is not one of the labels "
+                            f"{list(LEARNING_CURVE_LABELS)}.")
+        elif label != truth.label:
+            problems.append(f"curve {name}: {_curve_hint(truth)}")
+    if problems:
+        right = len(names) - len(problems)
+        return _verdict(False, f"{right} of {len(names)} right.\n  " + "\n  ".join(problems))
+    return _verdict(True, ", ".join(f"{name}: {d.label}" + (f" ({d.detail})" if d.label == "underfit" else "")
+                                    for name, d in truths.items()) + ".")

@@ -1,4 +1,4 @@
-"""Tests for lecturelib.diagnostics: per-layer statistics and gradient-norm profiles."""
+"""Tests for lecturelib.diagnostics: per-layer statistics, gradient-norm profiles and learning-curve diagnoses."""
 
 from __future__ import annotations
 
@@ -365,3 +365,252 @@ def test_activation_profile_saturated_and_dead_statistics():
     dead = activation_profile(x, depth=2, activation="relu", weight_init="kaiming_normal", width=64,
                               statistic="dead", rng=np.random.default_rng(0))
     assert dead.shape == (2,) and np.all(dead < 0.1)
+
+
+# ---------------------------------------------------------------- learning curves (chapter 6)
+
+from lecturelib.diagnostics import LEARNING_CURVE_LABELS, Diagnosis, diagnose_learning_curves  # noqa: E402
+from lecturelib.history import History  # noqa: E402
+
+EPOCHS = np.arange(41)  # epoch 0 is the untrained model
+
+
+def _decay(start, end, tau):
+    """An exponential decay from ``start`` at epoch 0 to the plateau ``end``, time constant ``tau`` epochs."""
+    return end + (start - end) * np.exp(-EPOCHS / tau)
+
+
+def _history(train, val, steps=None):
+    h = History()
+    for step, a, b in zip(EPOCHS if steps is None else steps, train, val):
+        h.record(int(step), loss=float(a), val_loss=float(b))
+    return h
+
+
+def _curves(kind, rng):
+    """Synthetic training and validation losses of each kind, starting near ln 10, with a little noise."""
+    jitter = lambda scale: scale * rng.standard_normal(EPOCHS.size)  # noqa: E731
+    train = _decay(2.3, 0.3, 5) + jitter(0.005)
+    if kind == "good fit":
+        val = _decay(2.3, 0.36, 5) + jitter(0.005)
+    elif kind == "flat":  # the loss hardly moves: 2.3 -> 2.2
+        train = _decay(2.3, 2.2, 3) + jitter(0.01)
+        val = train + 0.02 + jitter(0.01)
+    elif kind == "still improving":  # time constant 30 epochs, stopped after 40
+        train = _decay(2.3, 0.2, 30) + jitter(0.005)
+        val = _decay(2.3, 0.25, 30) + jitter(0.005)
+    elif kind == "overfit":  # U-shaped: smallest near epoch 16, then up by about 0.3
+        train = _decay(2.3, 0.05, 6) + jitter(0.005)
+        val = _decay(2.3, 0.5, 5) + 0.015 * EPOCHS + jitter(0.005)
+    elif kind == "gap":  # both level off, 0.7 apart
+        val = _decay(2.3, 1.0, 5) + jitter(0.005)
+    elif kind == "noisy":  # erratic around (a little below) the training loss
+        val = train - 0.05 + jitter(0.2)
+    elif kind == "below":  # smoothly, far below the training loss
+        train = _decay(2.3, 0.6, 5) + jitter(0.005)
+        val = _decay(2.3, 0.25, 5) + jitter(0.005)
+    return train, val
+
+
+KINDS = [
+    ("good fit", "good fit", None),
+    ("flat", "underfit", "flat"),
+    ("still improving", "underfit", "still improving"),
+    ("overfit", "overfit", None),
+    ("gap", "unrepresentative training set", None),
+    ("noisy", "unrepresentative validation set", "noisy"),
+    ("below", "unrepresentative validation set", "below training"),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("kind, label, detail", KINDS)
+def test_each_kind_of_learning_curve_gets_its_label(kind, label, detail, seed):
+    d = diagnose_learning_curves(_history(*_curves(kind, np.random.default_rng(seed))))
+    assert (d.label, d.detail) == (label, detail), d
+    assert d.label in LEARNING_CURVE_LABELS
+
+
+def test_the_five_labels():
+    assert LEARNING_CURVE_LABELS == ("underfit", "overfit", "unrepresentative training set",
+                                     "unrepresentative validation set", "good fit")
+
+
+def test_measurements_follow_their_definitions():
+    # a straight training line and a V-shaped validation curve, with values computed by hand
+    train = 2.0 - 0.04 * EPOCHS                       # 2.0 -> 0.4
+    val = 1.0 + 0.05 * np.abs(EPOCHS - 20.0)          # smallest (1.0) at epoch 20, 2.0 at both ends
+    d = diagnose_learning_curves(_history(train, val), window=5)
+    end_train, end_val = train[-5:].mean(), val[-5:].mean()   # 0.48 and 1.9
+    assert d.train_fall == pytest.approx((2.0 - end_train) / 2.0, rel=1e-12)
+    assert d.train_end_rate == pytest.approx(1.0, rel=1e-9)  # a straight line falls at its average rate
+    assert d.final_gap == pytest.approx((end_val - end_train) / 2.0, rel=1e-12)
+    # the moving average over 5 epochs is smallest on epochs 18..22 (mean 1.06), centred on epoch 20
+    assert d.val_min_epoch == 20
+    assert d.val_rise == pytest.approx((end_val - 1.06) / 2.0, rel=1e-12)
+    assert d.train_fall_after_val_min == pytest.approx((train[18:23].mean() - end_train) / 2.0, rel=1e-12)
+    assert d.val_noise == pytest.approx(0.0, abs=1e-15)  # straight pieces: no second differences
+    assert d.label == "overfit"
+
+
+@pytest.mark.parametrize("sigma", [0.01, 0.1])
+def test_val_noise_is_the_standard_deviation_of_white_noise(sigma):
+    n = 2001
+    t = np.arange(n)
+    rng = np.random.default_rng(3)
+    train = 2.0 - 1e-4 * t
+    val = train + 0.1 + sigma * rng.standard_normal(n)
+    d = diagnose_learning_curves({"loss": train, "val_loss": val})
+    assert d.val_noise == pytest.approx(sigma / 2.0, rel=0.1)
+
+
+@pytest.mark.parametrize("epochs", [40, 200])
+@pytest.mark.parametrize("x", [1.0, 3.0, 6.0])
+def test_end_rate_of_an_exponential_decay(x, epochs):
+    # stopped after x time constants: the slope over the last quarter relative to the average fall up to its middle
+    t = np.arange(epochs + 1)
+    train = 0.1 + 2.2 * np.exp(-t * x / epochs)
+    d = diagnose_learning_curves({"loss": train, "val_loss": train + 0.01})
+    tail = t[-(len(t) // 4):]
+    slope = np.sum((tail - tail.mean()) * (train[tail] - train[tail].mean())) / np.sum((tail - tail.mean()) ** 2)
+    assert d.train_end_rate == pytest.approx(-slope * tail.mean() / (train[0] - train[tail].mean()), rel=1e-9)
+    y = 7 * x / 8  # the docstring's approximation, the exact rate at the quarter's middle
+    assert d.train_end_rate == pytest.approx(y * np.exp(-y) / (1 - np.exp(-y)), rel=0.15)
+
+
+@pytest.mark.parametrize("kind, kwargs, default_label, moved_label", [
+    ("small rise", dict(min_rise=0.01), "good fit", "overfit"),
+    ("overfit", dict(min_rise=0.5), "overfit", "unrepresentative training set"),
+    ("shallow", dict(min_fall=0.2), "good fit", "underfit"),
+    ("smooth flat", dict(min_fall=0.01), "underfit", "good fit"),
+    ("zigzag", dict(max_noise=0.1), "unrepresentative validation set", "good fit"),
+    ("below", dict(max_below=0.5), "unrepresentative validation set", "good fit"),
+    ("still improving", dict(still_improving=0.9), "underfit", "good fit"),
+    ("gap", dict(max_gap=0.5), "unrepresentative training set", "good fit"),
+    ("good fit", dict(max_gap=0.01), "good fit", "unrepresentative training set"),
+])
+def test_moving_a_threshold_changes_the_verdict(kind, kwargs, default_label, moved_label):
+    rng = np.random.default_rng(0)
+    if kind == "small rise":  # the validation loss turns up by 0.07, 3 % of the start
+        train = _decay(2.3, 0.2, 5)
+        val = _decay(2.3, 0.3, 4) + 0.0035 * np.maximum(EPOCHS - 20, 0)
+    elif kind == "shallow":  # falls by 15 %, to 1.95
+        train = _decay(2.3, 1.95, 4)
+        val = train + 0.03
+    elif kind == "zigzag":  # +-0.05 every other epoch: median |second difference| 0.2, val_noise 0.053
+        train = _decay(2.3, 0.3, 5)
+        val = train + 0.05 * (-1.0) ** EPOCHS
+    elif kind == "smooth flat":  # falls by 4 %, to 2.2, without noise
+        train = _decay(2.3, 2.2, 3)
+        val = train + 0.02
+    else:
+        train, val = _curves(kind, rng)
+    h = _history(train, val)
+    assert diagnose_learning_curves(h).label == default_label
+    assert diagnose_learning_curves(h, **kwargs).label == moved_label
+
+
+def test_order_of_the_checks():
+    rng = np.random.default_rng(0)
+    # flat and noisy: a model that learns nothing comes first
+    train = _decay(2.3, 2.25, 3)
+    assert diagnose_learning_curves(_history(train, train + 0.2 * rng.standard_normal(41))).detail == "flat"
+    # U-shaped but erratic: the noise is checked before the rise
+    train, val = _curves("overfit", rng)
+    val = val + 0.2 * rng.standard_normal(41)
+    assert diagnose_learning_curves(_history(train, val)).detail == "noisy"
+    # overfit while the training loss is still falling fast: overfit, not "still improving"
+    train = _decay(2.3, 0.0, 40) + 0.05
+    val = _decay(2.3, 1.0, 5) + 0.02 * EPOCHS
+    d = diagnose_learning_curves(_history(train, val))
+    assert d.train_end_rate > 0.2 and d.label == "overfit"
+
+
+def test_a_validation_rise_with_a_rising_training_loss_is_not_overfitting():
+    train = _decay(2.3, 0.3, 5) + 0.01 * np.maximum(EPOCHS - 20, 0)  # training itself goes up after epoch 20
+    val = _decay(2.3, 0.35, 5) + 0.01 * np.maximum(EPOCHS - 20, 0)
+    d = diagnose_learning_curves(_history(train, val))
+    assert d.val_rise > 0.05 and d.train_fall_after_val_min < 0
+    assert d.label != "overfit"
+
+
+def test_val_min_epoch_uses_the_recorded_steps():
+    train, val = _curves("overfit", np.random.default_rng(0))
+    by_index = diagnose_learning_curves(_history(train, val))
+    every_other = diagnose_learning_curves(_history(train, val, steps=2 * EPOCHS))
+    assert every_other.val_min_epoch == 2 * by_index.val_min_epoch
+    assert 12 <= by_index.val_min_epoch <= 20  # the U's bottom is near epoch 16
+
+
+def test_accepts_anything_indexable_by_metric_name():
+    train, val = _curves("gap", np.random.default_rng(0))
+    from_dict = diagnose_learning_curves({"loss": list(train), "val_loss": val, "accuracy": np.ones(41)})
+    assert from_dict == diagnose_learning_curves(_history(train, val))
+
+
+def test_window_changes_the_smoothing():
+    train, val = _curves("overfit", np.random.default_rng(0))
+    h = _history(train, val)
+    d3, d9 = diagnose_learning_curves(h, window=3), diagnose_learning_curves(h, window=9)
+    assert d3.final_gap != d9.final_gap and d3.label == d9.label == "overfit"
+    with pytest.raises(ValueError, match=r"^history must hold at least 2 \* window = 82 epochs, got 41"):
+        diagnose_learning_curves(h, window=41)
+
+
+def _short(n):
+    return {"loss": np.linspace(2.0, 1.0, n), "val_loss": np.linspace(2.0, 1.1, n)}
+
+
+@pytest.mark.parametrize("history, kwargs, error, match", [
+    ({"loss": np.ones(20)}, {}, ValueError, r"^history must record 'val_loss' every epoch \(train with validation"),
+    ({"val_loss": np.ones(20)}, {}, ValueError, "^history must record 'loss' every epoch"),
+    (np.ones(20), {}, TypeError, r"^history must be a History or support history\['loss'\] -> array, got ndarray"),
+    (3, {}, TypeError, "^history must be a History .* got int"),
+    (_short(9), {}, ValueError, r"^history must hold at least 2 \* window = 10 epochs, got 9"),
+    ({"loss": np.ones(12), "val_loss": np.ones(11)}, {}, ValueError,
+     r"^history\['loss'\] and history\['val_loss'\] must have the same shape, got \(12,\) and \(11,\)"),
+    ({"loss": np.r_[2.0, np.nan, np.ones(10)], "val_loss": np.ones(12)}, {}, ValueError,
+     r"^history\['loss'\] must contain only finite values"),
+    ({"loss": np.ones((12, 1)), "val_loss": np.ones((12, 1))}, {}, ValueError, r"^history\['loss'\] must be a 1-D"),
+    ({"loss": np.arange(12), "val_loss": np.ones(12)}, {}, TypeError,
+     r"^history\['loss'\] must be a floating-point array"),
+    ({"loss": np.r_[0.0, np.ones(11)], "val_loss": np.ones(12)}, {}, ValueError,
+     r"^history\['loss'\]\[0\] must be > 0 \(the measurements are fractions of it\), got 0.0"),
+    (_short(12), dict(min_fall=1.0), ValueError, r"^min_fall must be <= 1.0|^min_fall must be < 1.0, got 1.0"),
+    (_short(12), dict(min_fall=-0.1), ValueError, "^min_fall must be >= 0.0, got -0.1"),
+    (_short(12), dict(max_noise=-1e-3), ValueError, "^max_noise must be >= 0.0, got -0.001"),
+    (_short(12), dict(max_below=-1.0), ValueError, "^max_below must be >= 0.0"),
+    (_short(12), dict(min_rise=float("nan")), ValueError, "^min_rise must be finite, got nan"),
+    (_short(12), dict(still_improving="0.2"), TypeError, "^still_improving must be a real number, got str"),
+    (_short(12), dict(max_gap=-0.5), ValueError, "^max_gap must be >= 0.0, got -0.5"),
+    (_short(12), dict(window=2), ValueError, "^window must be >= 3, got 2"),
+    (_short(12), dict(window=5.0), TypeError, "^window must be an integer, got float"),
+])
+def test_diagnose_bad_input_raises(history, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        diagnose_learning_curves(history, **kwargs)
+
+
+def test_history_without_validation_names_the_recorded_metrics():
+    h = History()
+    for t in range(12):
+        h.record(t, loss=2.0 - 0.1 * t, accuracy=0.1 * t)
+    with pytest.raises(ValueError, match=r"recorded metrics are \['accuracy', 'loss'\]"):
+        diagnose_learning_curves(h)
+
+
+def test_diagnosis_prints_its_reason_and_measurements():
+    d = diagnose_learning_curves(_history(*_curves("flat", np.random.default_rng(0))))
+    text = str(d)
+    first, *rest = text.splitlines()
+    assert first.startswith("underfit (flat): the training loss fell by only ")
+    assert first.endswith("% of its start (min_fall = 10%).")
+    assert len(rest) == 3 and f"smallest at epoch {d.val_min_epoch}" in rest[1]
+    assert f"{d.final_gap:+.1%} of the starting loss" in rest[2]
+    assert repr(d).startswith("Diagnosis(label='underfit', detail='flat', train_fall=")
+    assert repr(d).endswith(f"val_min_epoch={d.val_min_epoch})")
+    overfit = diagnose_learning_curves(_history(*_curves("overfit", np.random.default_rng(0))))
+    assert str(overfit).startswith(f"overfit: the validation loss rises by {overfit.val_rise:.1%} of the starting "
+                                   f"loss after epoch {overfit.val_min_epoch}")
+    assert "detail=None" in repr(overfit)
+    assert isinstance(overfit, Diagnosis)

@@ -982,3 +982,378 @@ def test_range_test_choice_on_a_real_range_test(capsys):
     assert "at the minimum of the smoothed loss" in _verdict(capsys)
     assert check_range_test_choice(1e-4, rt.lrs, rt.smoothed_losses) is False
     assert "too small" in _verdict(capsys)
+
+
+# ------------------------------------------------------------ dropout forward (Chapter 6)
+
+
+def dropout_right(x, p, training, rng):
+    if not training:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return x * (rng.random(x.shape) >= p) / (1 - p)
+
+
+def dropout_binomial(x, p, training, rng):
+    if not training:
+        return x  # the input itself, as torch returns it
+    keep = rng.binomial(1, 1 - p, size=x.shape).astype(bool)
+    with np.errstate(divide="ignore"):
+        return np.where(keep, x / (1 - p), 0.0)  # at p = 1 x / 0 is inf, but no entry is kept
+
+
+def dropout_uniform(x, p, training, rng):
+    if not training:
+        return x.copy()
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return x * (rng.uniform(size=x.shape) < 1 - p) * scale
+
+
+def dropout_torch(x, p, training, rng):
+    torch = pytest.importorskip("torch")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(rng.integers(2**62)))
+        return torch.nn.functional.dropout(torch.from_numpy(x), p, training).numpy()
+
+
+@pytest.mark.parametrize("student", [dropout_right, dropout_binomial, dropout_uniform, dropout_torch])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_dropout_forward_accepts_right_answers(student, seed, capsys):
+    from lecturelib.exercises import check_dropout_forward
+
+    assert check_dropout_forward(student, seed=seed) is True
+    assert _verdict(capsys).startswith("Correct! out is 0 or x / (1 - p)")
+
+
+def test_dropout_forward_properties_are_torchs():
+    # the checker's premises, on torch's own dropout: zero or x / (1 - p), eval is the identity, p = 1 gives zeros
+    torch = pytest.importorskip("torch")
+    x = torch.from_numpy(1.0 + np.random.default_rng(0).standard_normal((400, 250)))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        out = torch.nn.functional.dropout(x, 0.3, True)
+    kept = out != 0
+    np.testing.assert_allclose(out[kept].numpy(), (x[kept] / 0.7).numpy(), rtol=1e-12)
+    assert abs(kept.double().mean().item() - 0.7) < 5 * np.sqrt(0.21 / x.numel())
+    assert torch.equal(torch.nn.functional.dropout(x, 0.3, False), x)
+    assert torch.equal(torch.nn.functional.dropout(x, 1.0, True), torch.zeros_like(x))
+    assert torch.equal(torch.nn.functional.dropout(x, 0.0, True), x)
+
+
+def _dropout_with(mask_fn, scale_fn, eval_fn=lambda x, p: x.copy()):
+    """A student's dropout built from a mask rule, a scale rule and what eval mode returns."""
+    def student(x, p, training, rng):
+        if not training:
+            return eval_fn(x, p)
+        if p == 1:
+            return np.zeros_like(x)
+        return x * mask_fn(x, p, rng) * scale_fn(p)
+    return student
+
+
+def _keep(x, p, rng):
+    return rng.random(x.shape) >= p
+
+
+def _dropout_in_place(x, p, training, rng):
+    if training:
+        x *= (rng.random(x.shape) >= p) / (1 - p) if p < 1 else 0.0
+    return x
+
+
+def _dropout_nan_at_one(x, p, training, rng):
+    if not training:
+        return x.copy()
+    return x * (rng.random(x.shape) >= p) / np.float64(1 - p)  # 0 / 0 at p = 1
+
+
+def _dropout_zero_division_at_one(x, p, training, rng):
+    if not training:
+        return x.copy()
+    scale = 1 / (1 - p)  # a Python float: ZeroDivisionError at p = 1
+    return x * (rng.random(x.shape) >= p) * scale
+
+
+def _dropout_global_rng(x, p, training, rng):
+    if not training:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return x * (np.random.random(x.shape) >= p) / (1 - p)
+
+
+def _dropout_own_generator(seed):
+    def student(x, p, training, rng):
+        own = np.random.default_rng(seed)
+        return dropout_right(x, p, training, own)
+    return student
+
+
+def _dropout_by_value(x, p, training, rng):  # keeps the largest 1 - p of the entries: right count, biased mean
+    if not training:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return x * (x >= np.quantile(x, p)) / (1 - p)
+
+
+WRONG_DROPOUT = [
+    # (student, words the verdict must contain), one per mistake
+    (_dropout_with(_keep, lambda p: 1.0),
+     "with p=0.3, the kept entries are x itself: inverted dropout scales them by 1 / (1 - p)"),
+    (_dropout_with(_keep, lambda p: 1 - p), "the kept entries are x * (1 - p): that shrinks them"),
+    (_dropout_with(lambda x, p, rng: rng.random(x.shape) < p, lambda p: 1 / (1 - p)),
+     "the function keeps 30.0% of the entries, about p: p is the probability of dropping an entry"),
+    (_dropout_with(lambda x, p, rng: rng.random(x.shape) < p, lambda p: 1 / p),
+     "the kept entries are x / p, and about 30% of them are kept with p = 0.3: in torch p is the probability of "
+     "*dropping*"),
+    (lambda x, p, training, rng: dropout_right(x, p, True, rng),
+     "entries are 0: dropout is the identity there, out = x, with nothing dropped"),
+    (_dropout_with(_keep, lambda p: 1 / (1 - p), eval_fn=lambda x, p: x * (1 - p)),
+     "in eval mode (training=False) out is x * (1 - p): that is the original dropout's test-time scaling"),
+    (_dropout_nan_at_one, "with p = 1 out holds nan (NumPy warned: invalid value encountered"),
+    (_dropout_zero_division_at_one, "raised ZeroDivisionError: float division by zero. At p = 1 the scale"),
+    (_dropout_in_place, "the function changed x in place (p=0.3, training=True), e.g. x *= mask"),
+    (_dropout_global_rng, "the function drew from NumPy's global generator"),
+    (_dropout_own_generator(None), "two calls with generators seeded alike gave different outputs"),
+    (_dropout_own_generator(0), "generators with different seeds gave the same output"),
+    (_dropout_by_value, "the mean of out is"),
+    (_dropout_with(_keep, lambda p: 1 / (1 - p) + 1e-9),
+     "every entry of out is either 0 (dropped) or x / (1 - p) = 1.608186030133419 (kept), to a relative 1e-12."),
+    (_dropout_with(lambda x, p, rng: rng.random(x.shape) >= p / 2, lambda p: 1 / (1 - p)),
+     "so that fraction should be within 5 standard errors"),
+    (lambda x, p, training, rng: x + 1 if p == 0 else dropout_right(x, p, training, rng),
+     "with p = 0 nothing is dropped and the scale is 1, so out = x"),
+    (lambda x, p, training, rng: x.copy() if p == 1 else dropout_right(x, p, training, rng),
+     "with p = 1 every entry is dropped, so out is all zeros; 100000 entries are not"),
+    (lambda x, p, training, rng: (dropout_right(x, p, training, rng), None), "returned a tuple of 2; return only out"),
+    (lambda x, p, training, rng: dropout_right(x, p, training, rng).astype(np.float32), "out has dtype float32"),
+    (lambda x, p, training, rng: dropout_right(x, p, training, rng)[0], "out must have the shape of x, (400, 250)"),
+    (lambda x, p, training, rng: "out", "out must be an array of numbers, got str"),
+]
+
+
+@pytest.mark.parametrize("student, words", WRONG_DROPOUT)
+def test_dropout_forward_rejects_each_mistake_with_its_hint(student, words, capsys):
+    from lecturelib.exercises import check_dropout_forward
+
+    before = np.random.get_state()
+    try:
+        assert check_dropout_forward(student) is False
+    finally:
+        np.random.set_state(before)  # the global-generator student drew from it
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: ")
+    assert words in verdict
+
+
+def test_dropout_forward_reports_unfinished_work(capsys):
+    from lecturelib.exercises import check_dropout_forward
+
+    def my_dropout_forward(x, p, training, rng):
+        raise NotImplementedError
+
+    assert check_dropout_forward(my_dropout_forward) is False
+    assert _verdict(capsys) == "Not yet: the function still raises NotImplementedError.\n"
+
+
+def test_dropout_forward_hint_for_ignoring_eval_mode_counts_the_zeros(capsys):
+    from lecturelib.exercises import check_dropout_forward
+
+    assert check_dropout_forward(lambda x, p, training, rng: dropout_right(x, p, True, rng)) is False
+    verdict = _verdict(capsys)
+    zeros = int(verdict.split("(training=False) ")[1].split(" entries")[0])
+    assert abs(zeros - 0.3 * 100_000) < 5 * np.sqrt(0.21 * 100_000)
+    assert verdict.strip().endswith("dropout is the identity there, out = x, with nothing dropped.")
+
+
+def test_dropout_forward_does_not_touch_the_global_generator(capsys):
+    from lecturelib.exercises import check_dropout_forward
+
+    before = np.random.get_state()
+    check_dropout_forward(dropout_right)
+    after = np.random.get_state()
+    assert before[2] == after[2] and np.array_equal(before[1], after[1])
+
+
+def test_dropout_forward_bad_arguments():
+    from lecturelib.exercises import check_dropout_forward
+
+    with pytest.raises(ValueError, match="^seed must be >= 0, got -1"):
+        check_dropout_forward(dropout_right, seed=-1)
+    with pytest.raises(TypeError, match="^seed must be an integer, got float"):
+        check_dropout_forward(dropout_right, seed=0.0)
+
+
+# ------------------------------------------------------------ diagnosing learning curves (Chapter 6)
+
+_T = np.arange(41)
+
+
+def _decay(start, end, tau):
+    return end + (start - end) * np.exp(-_T / tau)
+
+
+def _run(kind, seed=0):
+    """A History of each kind of learning curve, as tests/test_diagnostics.py builds them."""
+    from lecturelib.history import History
+
+    rng = np.random.default_rng(seed)
+    train = _decay(2.3, 0.3, 5)
+    val = {
+        "good fit": _decay(2.3, 0.36, 5),
+        "overfit": _decay(2.3, 0.5, 5) + 0.015 * _T,
+        "gap": _decay(2.3, 1.0, 5),
+        "noisy": train - 0.05 + 0.2 * rng.standard_normal(_T.size),
+        "below": _decay(2.3, 0.05, 5),
+    }.get(kind)
+    if kind == "flat":
+        train = _decay(2.3, 2.2, 3)
+        val = train + 0.02
+    elif kind == "still improving":
+        train, val = _decay(2.3, 0.2, 30), _decay(2.3, 0.25, 30)
+    elif kind == "overfit":
+        train = _decay(2.3, 0.05, 6)
+    h = History()
+    for t in _T:
+        h.record(int(t), loss=float(train[t]), val_loss=float(val[t]))
+    return h
+
+
+#: kind of curve -> its label and the words of its hint (which must not contain the label)
+CURVE_KINDS = {
+    "flat": ("underfit", "look at how far the training loss gets: it ends only 4% below where it started"),
+    "still improving": ("underfit", "look at the end of the training loss: it is still falling there, at "),
+    "overfit": ("overfit", "the validation loss turns up after epoch 16 (it ends 11% of the starting loss above its "
+                           "lowest point) while the training loss keeps falling"),
+    "gap": ("unrepresentative training set", "both losses level off, but the validation loss stays 30% of the "
+                                              "starting loss above the training loss, without turning up"),
+    "noisy": ("unrepresentative validation set", "look at the validation loss from one epoch to the next: it jumps "
+                                                 "by about"),
+    "below": ("unrepresentative validation set", "compare the two losses at the end: the validation loss is 11% of "
+                                                 "the starting loss below the training loss"),
+    "good fit": ("good fit", "both losses level off close together (+3% of the starting loss apart), and the "
+                             "validation loss never turns up"),
+}
+
+
+def test_curve_kinds_have_their_labels():
+    from lecturelib.diagnostics import diagnose_learning_curves
+
+    for kind, (label, _) in CURVE_KINDS.items():
+        assert diagnose_learning_curves(_run(kind)).label == label, kind
+
+
+def test_curve_diagnoses_accepts_right_answers_in_any_spelling(capsys):
+    from lecturelib.exercises import check_curve_diagnoses
+
+    curves = {"A": _run("overfit"), "B": _run("good fit"), "C": _run("still improving")}
+    for answers in [{"A": "overfit", "B": "good fit", "C": "underfit"},
+                    {"C": "Underfitting", "A": "OVERFITTING", "B": "good"},
+                    {"A": " over-fit ", "B": "Good_Fit", "C": "under fit"},
+                    ["overfitted", "well fit", "underfit"],
+                    ("overfit", "good fit", "underfitted")]:
+        assert check_curve_diagnoses(answers, curves) is True
+        assert _verdict(capsys) == "Correct! A: overfit, B: good fit, C: underfit (still improving).\n"
+
+
+def test_curve_diagnoses_accepts_a_list_of_curves_and_precomputed_diagnoses(capsys):
+    from lecturelib.diagnostics import diagnose_learning_curves
+    from lecturelib.exercises import check_curve_diagnoses
+
+    runs = [_run("gap"), _run("below"), _run("flat")]
+    assert check_curve_diagnoses(["unrepresentative train set", "Unrepresentative validation data", "underfit"],
+                                 runs) is True
+    assert "A: unrepresentative training set, B: unrepresentative validation set, C: underfit (flat)" in \
+        _verdict(capsys)
+    # a Diagnosis with other thresholds is the truth as given: the gap is acceptable at max_gap=0.5
+    loose = diagnose_learning_curves(runs[0], max_gap=0.5)
+    assert check_curve_diagnoses(["good fit"], [loose]) is True
+    assert check_curve_diagnoses(["unrepresentative training set"], [loose]) is False
+
+
+@pytest.mark.parametrize("kind", list(CURVE_KINDS))
+def test_curve_diagnoses_hint_describes_the_curve_without_naming_it(kind, capsys):
+    from lecturelib.diagnostics import LEARNING_CURVE_LABELS
+    from lecturelib.exercises import check_curve_diagnoses
+
+    label, words = CURVE_KINDS[kind]
+    wrong = next(other for other in LEARNING_CURVE_LABELS if other != label)
+    assert check_curve_diagnoses({"X": wrong}, {"X": _run(kind)}) is False
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: 0 of 1 right.\n  curve X: ")
+    assert words in verdict
+    for name in LEARNING_CURVE_LABELS:  # neither the label nor any other
+        assert name not in verdict.lower()
+    assert "represent" not in verdict.lower() and "fit" not in verdict.lower()
+
+
+def test_curve_diagnoses_hints_only_for_the_wrong_ones(capsys):
+    from lecturelib.exercises import check_curve_diagnoses
+
+    curves = {"A": _run("overfit"), "B": _run("good fit"), "C": _run("gap")}
+    assert check_curve_diagnoses({"A": "good fit", "B": "good fit", "C": "overfit"}, curves) is False
+    lines = _verdict(capsys).splitlines()
+    assert lines[0] == "Not yet: 1 of 3 right."
+    assert lines[1].startswith("  curve A: the validation loss turns up after epoch 16")
+    assert lines[2].startswith("  curve C: both losses level off, but the validation loss stays 30%")
+    assert len(lines) == 3
+
+
+@pytest.mark.parametrize("answers, words", [
+    ({"A": "high variance", "B": "good fit"}, "curve A: 'high variance' is not one of the labels ['underfit', "
+                                              "'overfit', 'unrepresentative training set', "
+                                              "'unrepresentative validation set', 'good fit']."),
+    ({"A": 3, "B": "good fit"}, "curve A: 3 is not one of the labels"),
+    ({"A": "overfit", "B": None}, "1 of 2 right.\n  curve B: no label yet."),
+    ({"A": "overfit"}, "curve B: no label yet."),
+    (["overfit", ...], "curve B: no label yet."),
+    ({"A": "overfit", "B": "good fit", "D": "overfit"}, "answers names curve 'D', but the curves are ['A', 'B']."),
+    (["overfit"], "answers must hold one label per curve (A, B), got 1."),
+    ("overfit", "answers must be a dict {curve: label} or a list of 2 labels, got str 'overfit'."),
+    (None, "set answers to your labels first."),
+    (..., "set answers to your labels first."),
+])
+def test_curve_diagnoses_rejects_bad_answers_with_a_message(answers, words, capsys):
+    from lecturelib.exercises import check_curve_diagnoses
+
+    assert check_curve_diagnoses(answers, {"A": _run("overfit"), "B": _run("good fit")}) is False
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: ")
+    assert words in verdict
+
+
+def test_curve_label_synonyms_cover_exactly_the_five_labels():
+    from lecturelib.diagnostics import LEARNING_CURVE_LABELS
+    from lecturelib.exercises import CURVE_LABEL_SYNONYMS, _curve_label
+
+    assert set(CURVE_LABEL_SYNONYMS.values()) == set(LEARNING_CURVE_LABELS)
+    for label in LEARNING_CURVE_LABELS:
+        assert CURVE_LABEL_SYNONYMS[label] == label
+        assert _curve_label(label.upper().replace(" ", "-")) == label
+    for spelling in CURVE_LABEL_SYNONYMS:  # every key is already in the normal form it is looked up in
+        assert spelling == " ".join(spelling.lower().split()) and "-" not in spelling and "_" not in spelling
+    assert _curve_label("fit") is None and _curve_label(None) is None
+
+
+@pytest.mark.parametrize("curves, error, match", [
+    (5, TypeError, r"^curves must be a dict \{name: history\} or a list of histories, got int"),
+    ({}, ValueError, "^curves must hold 1 to 26 curves, got 0"),
+    ([], ValueError, "^curves must hold 1 to 26 curves, got 0"),
+    ({1: "history"}, TypeError, "^curves must be named by strings, got int 1"),
+    ({"A": {"loss": np.linspace(2.0, 1.0, 12)}}, ValueError, "^history must record 'val_loss' every epoch"),
+    ({"A": "not a history"}, TypeError, "^history must be a History or support"),
+])
+def test_curve_diagnoses_bad_curves_raise(curves, error, match):
+    from lecturelib.exercises import check_curve_diagnoses
+
+    with pytest.raises(error, match=match):
+        check_curve_diagnoses({"A": "overfit"}, curves)
+
+
+def test_curve_diagnoses_too_many_curves_raise():
+    from lecturelib.exercises import check_curve_diagnoses
+
+    with pytest.raises(ValueError, match="^curves must hold 1 to 26 curves, got 27"):
+        check_curve_diagnoses(["overfit"] * 27, [_run("overfit")] * 27)
