@@ -16,6 +16,7 @@ from lecturelib.mlp import MLP
 from lecturelib.torchkit.models import (
     MLP_ACTIVATIONS,
     TORCH_ACTIVATIONS,
+    GaussianNoise,
     Maxout,
     autograd_graph,
     init_for,
@@ -332,3 +333,118 @@ def test_init_linear_layers_std_only_with_normal():
         init_linear_layers_(torch_mlp([4, 3]), "xavier_normal", std=0.1)
     with pytest.raises(ValueError, match="^std must be"):
         init_linear_layers_(torch_mlp([4, 3]), "normal", std=0.0)
+
+
+# ---------------------------------------------------------------- dropout and input noise
+
+
+def _expected_types(activation, norm, dropout, input_noise, n_hidden):
+    """The module types of torch_mlp, written out from its docstring's layout."""
+    act = Maxout if activation == "maxout" else TORCH_ACTIVATIONS[activation]
+    block = [Maxout] if activation == "maxout" else [nn.Linear, *([nn.BatchNorm1d] if norm else []), act]
+    block += [nn.Dropout] if dropout else []
+    return [GaussianNoise] * bool(input_noise) + block * n_hidden + [nn.Linear]
+
+
+@pytest.mark.parametrize("input_noise", [0.0, 0.3])
+@pytest.mark.parametrize("dropout", [0.0, 0.5])
+@pytest.mark.parametrize(("activation", "norm"), [("relu", None), ("tanh", "batch"), ("maxout", None)])
+def test_torch_mlp_dropout_and_input_noise_layout(activation, norm, dropout, input_noise):
+    sizes = [4, 6, 5, 3]
+    net = torch_mlp(sizes, activation=activation, norm=norm, dropout=dropout, input_noise=input_noise)
+    assert [type(m) for m in net] == _expected_types(activation, norm, dropout, input_noise, 2)
+    assert [m.p for m in net if isinstance(m, nn.Dropout)] == [dropout] * (2 if dropout else 0)
+    assert [m.std for m in net if isinstance(m, GaussianNoise)] == ([input_noise] if input_noise else [])
+    start = 1 if input_noise else 0
+    per_layer = (1 if activation == "maxout" else 2 + (norm is not None)) + (dropout > 0)
+    for l in range(2):  # hidden layer l starts at index start + per_layer * l
+        assert type(net[start + per_layer * l]) is (Maxout if activation == "maxout" else nn.Linear)
+    linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears][-1] == (5, 3)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"norm": "batch"}, {"activation": "maxout", "pieces": 3},
+                                    {"activation": "prelu"}])
+def test_torch_mlp_without_dropout_or_noise_is_the_network_it_always_was(kwargs):
+    torch.manual_seed(7)
+    old = torch_mlp([4, 8, 6, 3], **kwargs)
+    torch.manual_seed(7)
+    new = torch_mlp([4, 8, 6, 3], dropout=0.0, input_noise=0.0, **kwargs)
+    assert repr(new) == repr(old)
+    assert new.state_dict().keys() == old.state_dict().keys()
+    assert all(torch.equal(new.state_dict()[k], v) for k, v in old.state_dict().items())
+
+
+def test_torch_mlp_draws_the_same_weights_with_dropout_and_noise():
+    torch.manual_seed(3)
+    plain = torch_mlp([4, 8, 3])
+    torch.manual_seed(3)
+    regularized = torch_mlp([4, 8, 3], dropout=0.3, input_noise=0.2)
+    assert torch.equal(plain[0].weight, regularized[1].weight) and torch.equal(plain[2].bias, regularized[4].bias)
+    x = torch.randn(10, 4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(plain.eval()(x), regularized.eval()(x))  # both are the identity in eval mode
+
+
+def test_torch_mlp_dropout_drops_hidden_units_in_train_mode_only():
+    net = torch_mlp([4, 200, 3], dropout=0.5, activation="identity").double()
+    with torch.no_grad():
+        net[0].weight.fill_(1.0), net[0].bias.fill_(0.0)
+    x = torch.ones(50, 4, dtype=torch.float64)
+    torch.manual_seed(0)
+    hidden = net[:3].train()(x)  # Linear, Identity, Dropout: 4 or 0 (times 1 / (1 - p))
+    assert set(hidden.unique().tolist()) == {0.0, 8.0}
+    assert abs(float((hidden == 0).double().mean()) - 0.5) < 0.02  # 10,000 units, 5 standard errors
+    assert torch.equal(net[:3].eval()(x), torch.full((50, 200), 4.0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("std", [0.1, 2.0])
+def test_gaussian_noise_adds_noise_of_its_std_in_train_mode(std):
+    noise = GaussianNoise(std)
+    x = torch.linspace(-1, 1, 200_000, dtype=torch.float64).reshape(-1, 4)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        out = noise.train()(x)
+        torch.manual_seed(0)
+        want = x + std * torch.randn_like(x)
+    assert torch.equal(out, want)  # x + std * N(0, 1), from torch's global generator
+    eps = (out - x) / std
+    assert abs(float(eps.mean())) < 5 / np.sqrt(eps.numel())
+    assert abs(float(eps.std()) - 1.0) < 5 * np.sqrt(0.5 / eps.numel())
+
+
+@pytest.mark.parametrize("std", [0.0, 0.5])
+def test_gaussian_noise_is_the_identity_in_eval_mode_and_at_std_zero(std):
+    x = torch.randn(5, 3, generator=torch.Generator().manual_seed(1))
+    noise = GaussianNoise(std)
+    assert noise.eval()(x) is x
+    assert (noise.train()(x) is x) is (std == 0.0)
+    assert repr(GaussianNoise(0.25)) == "GaussianNoise(std=0.25)" and list(noise.parameters()) == []
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"dropout": 1.5}, ValueError, "^dropout must be <= 1.0, got 1.5"),
+    ({"dropout": -0.1}, ValueError, "^dropout must be >= 0.0, got -0.1"),
+    ({"dropout": float("nan")}, ValueError, "^dropout must be finite, got nan"),
+    ({"dropout": "0.5"}, TypeError, "^dropout must be a real number, got str '0.5'"),
+    ({"input_noise": -1.0}, ValueError, "^input_noise must be >= 0.0, got -1.0"),
+    ({"input_noise": float("inf")}, ValueError, "^input_noise must be finite, got inf"),
+    ({"input_noise": True}, TypeError, "^input_noise must be a real number, got bool True"),
+])
+def test_torch_mlp_checks_dropout_and_input_noise(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        torch_mlp([4, 6, 3], **kwargs)
+
+
+@pytest.mark.parametrize(("std", "error", "match"), [
+    (-0.5, ValueError, "^std must be >= 0.0, got -0.5"),
+    (None, TypeError, "^std must be a real number, got NoneType None"),
+])
+def test_gaussian_noise_checks_std(std, error, match):
+    with pytest.raises(error, match=match):
+        GaussianNoise(std)
+
+
+def test_dropout_one_is_allowed_and_drops_everything():
+    net = torch_mlp([4, 6, 3], dropout=1.0).train()
+    hidden = net[:3](torch.ones(2, 4))
+    assert torch.equal(hidden, torch.zeros(2, 6))

@@ -4,12 +4,16 @@
 
 Outputs are written into the notebook (they are the committed source of truth
 that nbval checks); execution timings are not recorded so that re-running an
-unchanged chapter leaves git clean.
+unchanged chapter leaves git clean.  The kernels run with
+``LECTURELIB_PROGRESS=0``, so ``lecturelib.torchkit.train`` draws no progress
+bar into the outputs (nbval's kernels get the same setting from the root
+``conftest.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +25,7 @@ from nbclient import NotebookClient
 def execute(path: Path, *, timeout: int = 600) -> float:
     """Execute ``path`` in place; return the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
+    os.environ["LECTURELIB_PROGRESS"] = "0"  # the kernel inherits it: no progress bars in the outputs
     client = NotebookClient(
         nb,
         timeout=timeout,

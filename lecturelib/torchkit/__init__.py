@@ -6,12 +6,15 @@ autograd, modules and optimizers live here:
 
 - :mod:`~lecturelib.torchkit.models`: the numpy MLP's torch twin
   (:func:`torch_mlp`, with any of :data:`MLP_ACTIVATIONS`, :class:`Maxout`
-  among them, and batch or layer normalization), torch's initializers by
+  among them, batch or layer normalization, dropout, and input noise
+  (:class:`GaussianNoise`)), torch's initializers by
   the names of :data:`lecturelib.init.INITIALIZERS`, :func:`init_for` (the
   initializer suited to an activation), and the autograd graph as text;
 - :mod:`~lecturelib.torchkit.training`: the one training loop (:func:`train`,
-  with an optional ``callback(step, model)`` after every optimizer step)
-  and :func:`evaluate`;
+  with an optional ``callback(step, model)`` after every optimizer step, an
+  ``epoch_callback`` that may stop it, e.g. :func:`early_stopping`, a data
+  augmentation ``transform``, :class:`TrainingDiverged` on a nan loss, and
+  a progress bar) and :func:`evaluate`;
 - :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks:
   :func:`layer_statistics` (forward and backward), :func:`hidden_activations`
   and :func:`activation_statistics` (mean, std, saturated and dead units,
@@ -53,6 +56,7 @@ from .hooks import (
 from .models import (
     MLP_ACTIVATIONS,
     NORMS,
+    GaussianNoise,
     Maxout,
     autograd_graph,
     init_for,
@@ -60,10 +64,11 @@ from .models import (
     mlp_to_torch,
     torch_mlp,
 )
-from .training import evaluate, to_tensors, train
+from .training import TrainingDiverged, early_stopping, evaluate, to_tensors, train
 
 __all__ = [
-    "MLP_ACTIVATIONS", "NORMS", "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "Maxout",
-    "activation_bins", "activation_statistics", "autograd_graph", "evaluate", "hidden_activations", "init_for",
-    "init_linear_layers_", "layer_statistics", "mlp_to_torch", "to_tensors", "torch_mlp", "train",
+    "MLP_ACTIVATIONS", "NORMS", "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "GaussianNoise",
+    "Maxout", "TrainingDiverged", "activation_bins", "activation_statistics", "autograd_graph", "early_stopping",
+    "evaluate", "hidden_activations", "init_for", "init_linear_layers_", "layer_statistics", "mlp_to_torch",
+    "to_tensors", "torch_mlp", "train",
 ]

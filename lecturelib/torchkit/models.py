@@ -15,8 +15,8 @@ from .._validation import check_int, check_number, check_option
 from ..init import INITIALIZERS
 from ..mlp import MLP, _check_sizes
 
-__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "NORMS", "init_for", "Maxout", "TORCH_INIT", "torch_mlp", "init_linear_layers_",
-           "mlp_to_torch", "autograd_graph"]
+__all__ = ["TORCH_ACTIVATIONS", "MLP_ACTIVATIONS", "NORMS", "init_for", "Maxout", "GaussianNoise", "TORCH_INIT",
+           "torch_mlp", "init_linear_layers_", "mlp_to_torch", "autograd_graph"]
 
 #: torch modules for the activation names of :data:`lecturelib.activations.ACTIVATIONS`,
 #: constructed without arguments: torch's defaults are the registry's
@@ -118,6 +118,53 @@ class Maxout(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, pieces={self.pieces}"
 
 
+class GaussianNoise(nn.Module):
+    r"""Additive Gaussian noise in training mode, the identity in eval mode.
+
+    .. math::
+        \text{train:}\ y = x + \sigma \varepsilon, \quad \varepsilon_{ij} \sim \mathcal N(0, 1)
+        \text{ independently;} \qquad \text{eval:}\ y = x
+
+    A regularizer: as the first layer of a network it trains on a fresh
+    noisy copy of every input, which for small :math:`\sigma` acts like a
+    penalty on the network's sensitivity to its input (Bishop, 1995).  Like
+    ``nn.Dropout`` it draws from torch's global generator and has no
+    parameters; Keras calls it ``GaussianNoise(stddev)``.
+
+    Parameters
+    ----------
+    std : float
+        Standard deviation :math:`\sigma` of the noise, ``>= 0`` (0: the identity).
+        The input may have any shape; the output has the same.
+
+    References
+    ----------
+    Bishop, C. M. (1995). Training with noise is equivalent to Tikhonov
+    regularization. *Neural Computation* 7(1), 108-116.
+
+    Examples
+    --------
+    >>> noise = GaussianNoise(0.5)
+    >>> x = torch.ones(3, 2)
+    >>> torch.equal(noise.eval()(x), x)
+    True
+    >>> noise.train()(x).shape
+    torch.Size([3, 2])
+    """
+
+    def __init__(self, std: float) -> None:
+        super().__init__()
+        self.std = check_number(std, "std", low=0.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.std == 0.0:
+            return x
+        return x + self.std * torch.randn_like(x)
+
+    def extra_repr(self) -> str:
+        return f"std={self.std}"
+
+
 def _linear_default_(weight: torch.Tensor, generator: torch.Generator | None) -> None:
     # what nn.Linear.reset_parameters does to the weight (its bias is handled below)
     nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
@@ -200,7 +247,7 @@ NORMS: dict[str, type[nn.Module]] = {"batch": nn.BatchNorm1d, "layer": nn.LayerN
 
 
 def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None = None,
-              norm: str | None = None) -> nn.Sequential:
+              norm: str | None = None, dropout: float = 0.0, input_noise: float = 0.0) -> nn.Sequential:
     """``nn.Sequential(Linear, act, Linear, act, ..., Linear)`` with torch's default init.
 
     Linear layer ``l`` sits at index ``2 * l`` of the sequence, except with
@@ -211,6 +258,14 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
     output, of width ``sizes[l + 1]``.  With ``norm`` every hidden layer is
     ``Linear, norm, act`` (normalization before the non-linearity, as Ioffe
     and Szegedy place it), so Linear layer ``l`` sits at index ``3 * l``.
+    With ``dropout > 0`` every hidden layer ends with an ``nn.Dropout``
+    after its activation (``Linear, [norm,] act, Dropout``, or ``Maxout,
+    Dropout``), one more module per hidden layer; with ``input_noise > 0`` a
+    :class:`GaussianNoise` is module 0 and every index moves up by one.  So
+    hidden layer ``l`` starts at index ``s + k * l`` with ``s = 1`` if
+    ``input_noise`` else 0 and ``k`` modules per hidden layer (1 with maxout,
+    2 otherwise, plus 1 with ``norm``, plus 1 with ``dropout``).  With both
+    at 0 (the default) the network is exactly the one without them.
     In every case layer ``l``'s ``nn.Linear`` is the ``l``-th ``nn.Linear``
     in ``net.modules()``.
 
@@ -232,6 +287,13 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
         0``).  The ``nn.Linear``'s bias stays: a constant added before batch
         norm is subtracted again with the mean, so in training mode its
         gradient is exactly zero.  Not with ``activation="maxout"``.
+    dropout : float, default 0.0
+        Drop probability ``p`` in ``[0, 1]`` of an ``nn.Dropout(p)`` after
+        every hidden activation (none on the input or the logits); 0: no
+        dropout modules.
+    input_noise : float, default 0.0
+        Standard deviation, ``>= 0``, of the :class:`GaussianNoise` added to
+        the input in training mode; 0: no noise module.
 
     Examples
     --------
@@ -243,6 +305,14 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
       )
       (1): Linear(in_features=8, out_features=3, bias=True)
     )
+    >>> torch_mlp([4, 8, 3], dropout=0.5, input_noise=0.1)
+    Sequential(
+      (0): GaussianNoise(std=0.1)
+      (1): Linear(in_features=4, out_features=8, bias=True)
+      (2): ReLU()
+      (3): Dropout(p=0.5, inplace=False)
+      (4): Linear(in_features=8, out_features=3, bias=True)
+    )
     """
     activation = check_option(activation, "activation", MLP_ACTIVATIONS)
     if pieces is not None and activation != "maxout":
@@ -252,18 +322,23 @@ def torch_mlp(sizes: list[int], *, activation: str = "relu", pieces: int | None 
         norm = check_option(norm, "norm", NORMS)
         if activation == "maxout":
             raise ValueError("norm is not available with activation='maxout', got norm=" + repr(norm))
+    dropout = check_number(dropout, "dropout", low=0.0, high=1.0)
+    input_noise = check_number(input_noise, "input_noise", low=0.0)
     sizes = _check_sizes(sizes)
-    layers: list[nn.Module] = []
+    layers: list[nn.Module] = [GaussianNoise(input_noise)] if input_noise > 0 else []
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         if l == len(sizes) - 2:
             layers.append(nn.Linear(n_in, n_out))
-        elif activation == "maxout":
+            continue
+        if activation == "maxout":
             layers.append(Maxout(n_in, n_out, pieces))
         else:
             layers.append(nn.Linear(n_in, n_out))
             if norm is not None:
                 layers.append(NORMS[norm](n_out))
             layers.append(nn.PReLU() if activation == "prelu" else TORCH_ACTIVATIONS[activation]())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 
