@@ -121,3 +121,27 @@ def test_train_mlp_weight_std_draws_normal_weights_of_that_scale():
     w = out.net[0].weight.detach().numpy()
     # 60,000 draws of N(0, 0.03^2): the sample std is within 1 % of 0.03 with overwhelming probability
     assert abs(w.std() - 0.03) < 0.0003 and abs(w.mean()) < 0.0003
+
+
+def test_train_mlp_passes_regularization_through():
+    from torch import nn
+
+    from lecturelib.torchkit.experiments import train_mlp
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((60, 4)), np.arange(60) % 3
+    kw = dict(hidden=[8], activation="relu", weight_init="kaiming_normal", lr=0.01, epochs=2, batch_size=20)
+    run = train_mlp(x, y, optimizer="adamw", weight_decay=0.1, dropout=0.2, input_noise=0.1, **kw)
+    kinds = [type(m).__name__ for m in run.net]
+    assert kinds == ["GaussianNoise", "Linear", "ReLU", "Dropout", "Linear"]
+    assert run.history.steps == [0, 1, 2]
+    # SGD's weight_decay is the L2 penalty: the same run as a penalty (lam / 2) ||theta||^2 on every parameter
+    a = train_mlp(x, y, weight_decay=0.3, **kw)
+    b = train_mlp(x, y, penalty=lambda m: 0.15 * sum(p.square().sum() for p in m.parameters()), **kw)
+    for pa, pb in zip(a.net.parameters(), b.net.parameters()):
+        np.testing.assert_allclose(pa.detach().numpy(), pb.detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="weight_decay"):
+        train_mlp(x, y, weight_decay=-1.0, **kw)
+    with pytest.raises(ValueError, match="momentum must be 0 with optimizer='adamw'"):
+        train_mlp(x, y, optimizer="adamw", momentum=0.9, **kw)
+    assert isinstance(run.net, nn.Sequential)

@@ -885,3 +885,38 @@ def test_a_bar_stopped_by_epoch_callback_ends_finished_and_one_stopped_by_an_err
     with pytest.raises(RuntimeError, match="boom"):
         _fit(epochs=5, progress=True, epoch_callback=_boom_at_3)
     assert bars == [(2, 2), (3, 5)]  # Jupyter's bar turns red when closed with n < total
+
+
+# ---------------------------------------------------------------- penalty
+
+
+def test_penalty_shapes_the_gradient_but_not_the_recorded_loss():
+    x, y = _blobs()
+    lam = 0.5
+
+    def run(penalty):
+        torch.manual_seed(0)
+        net = nn.Linear(x.shape[1], 3)
+        losses = []
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        train(net, x, y, optimizer=opt, epochs=1, batch_size=len(y), penalty=penalty,
+              batch_callback=lambda step, loss: losses.append(loss))
+        return net, losses
+
+    plain, plain_losses = run(None)
+    l2, l2_losses = run(lambda m: lam / 2 * m.weight.square().sum())
+    # one full-batch step from the same start: the same data loss was recorded ...
+    assert plain_losses == l2_losses
+    # ... and the penalty added lam * w to the weight's gradient: the weights differ by lr * lam * w0
+    torch.manual_seed(0)
+    w0 = nn.Linear(x.shape[1], 3).weight.detach()
+    np.testing.assert_allclose((plain.weight - l2.weight).detach().numpy(), (0.1 * lam * w0).numpy(),
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(plain.bias.detach().numpy(), l2.bias.detach().numpy())
+
+
+def test_penalty_must_be_callable():
+    x, y = _blobs()
+    net = nn.Linear(x.shape[1], 3)
+    with pytest.raises(TypeError, match="penalty must be callable as penalty"):
+        train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=1, penalty=0.1)

@@ -69,8 +69,12 @@ def torch_init_statistics(
 
 #: Optimizer names for :func:`train_mlp` -> ``fn(params, lr, momentum)``.
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
-    "sgd": lambda params, lr, momentum: torch.optim.SGD(params, lr=lr, momentum=momentum),
-    "adam": lambda params, lr, momentum: torch.optim.Adam(params, lr=lr),
+    "sgd": lambda params, lr, momentum, weight_decay: torch.optim.SGD(
+        params, lr=lr, momentum=momentum, weight_decay=weight_decay),
+    "adam": lambda params, lr, momentum, weight_decay: torch.optim.Adam(
+        params, lr=lr, weight_decay=weight_decay),
+    "adamw": lambda params, lr, momentum, weight_decay: torch.optim.AdamW(
+        params, lr=lr, weight_decay=weight_decay),
 }
 
 
@@ -87,9 +91,11 @@ def train_mlp(
     epochs: int, optimizer: str = "sgd", momentum: float = 0.0, batch_size: int = 64,
     weight_std: float | None = None, bias_init: float | None = None, norm: str | None = None,
     x_val: Any = None, y_val: Any = None, seed: int = 0, callback: Callable[[int, nn.Module], None] | None = None,
-    drop_last: bool = False,
+    drop_last: bool = False, weight_decay: float = 0.0, dropout: float = 0.0, input_noise: float = 0.0,
+    penalty: Callable[[nn.Module], torch.Tensor] | None = None, transform: Any = None,
+    epoch_callback: Any = None, stop_on_nonfinite: bool = False,
 ) -> TrainedMLP:
-    """Build an MLP from torch's modules, initialise it by name, and train it with :func:`train`.
+    r"""Build an MLP from torch's modules, initialise it by name, and train it with :func:`train`.
 
     The network is ``torch_mlp([n_in, *hidden, n_classes], activation=activation, norm=norm)``;
     its ``nn.Linear`` weights are drawn by the initializer ``weight_init``
@@ -112,9 +118,11 @@ def train_mlp(
     lr : float
         Learning rate, ``> 0``.
     epochs : int
-    optimizer : {"sgd", "adam"}, default "sgd"
-        ``torch.optim.SGD(lr, momentum)`` or ``torch.optim.Adam(lr)`` with
-        torch's other defaults.
+    optimizer : {"sgd", "adam", "adamw"}, default "sgd"
+        ``torch.optim.SGD(lr, momentum, weight_decay)``,
+        ``torch.optim.Adam(lr, weight_decay)`` or
+        ``torch.optim.AdamW(lr, weight_decay)``, with torch's other defaults
+        (``weight_decay`` is this function's, 0 by default, also for AdamW).
     momentum : float, default 0.0
         SGD's momentum, in ``[0, 1]``; must be 0 with Adam.
     batch_size : int, default 64
@@ -135,6 +143,18 @@ def train_mlp(
     drop_last : bool, default False
         Passed to :func:`train`: skip each epoch's incomplete last batch
         (needed with ``norm="batch"`` when it would hold one example).
+    weight_decay : float, default 0.0
+        The optimizer's ``weight_decay``, ``>= 0``: an L2 penalty
+        :math:`\tfrac{\lambda}{2}\lVert w\rVert^2` for SGD and Adam (added
+        to the gradient), decoupled decay for AdamW.  It applies to every
+        parameter, biases included, as torch's does.
+    dropout, input_noise : float, default 0.0
+        Passed to :func:`~lecturelib.torchkit.models.torch_mlp`: dropout
+        after every hidden activation, Gaussian noise on the input.  Both
+        draw from torch's global generator (seed it, e.g. with
+        :func:`lecturelib.seed_everything`).
+    penalty, transform, epoch_callback, stop_on_nonfinite
+        Passed to :func:`train`.
 
     Returns
     -------
@@ -145,22 +165,25 @@ def train_mlp(
     lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
     optimizer = check_option(optimizer, "optimizer", OPTIMIZERS)
     momentum = check_number(momentum, "momentum", low=0.0, high=1.0)
-    if optimizer == "adam" and momentum != 0.0:
-        raise ValueError(f"momentum must be 0 with optimizer='adam' (Adam has its own betas), got {momentum}")
+    if optimizer != "sgd" and momentum != 0.0:
+        raise ValueError(f"momentum must be 0 with optimizer={optimizer!r} (Adam has its own betas), got {momentum}")
     if bias_init is not None:
         bias_init = check_number(bias_init, "bias_init")
+    weight_decay = check_number(weight_decay, "weight_decay", low=0.0)
     seed = check_int(seed, "seed", low=0)
     n_in, n_classes = np.asarray(x).shape[1], int(np.max(y)) + 1
-    net = torch_mlp([n_in, *hidden, n_classes], activation=activation, norm=norm)
+    net = torch_mlp([n_in, *hidden, n_classes], activation=activation, norm=norm, dropout=dropout,
+                    input_noise=input_noise)
     init_linear_layers_(net, weight_init, generator=torch.Generator().manual_seed(seed), std=weight_std)
     if bias_init is not None:
         linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
         with torch.no_grad():
             for m in linears[:-1]:
                 m.bias.fill_(bias_init)
-    opt = OPTIMIZERS[optimizer](net.parameters(), lr, momentum)
+    opt = OPTIMIZERS[optimizer](net.parameters(), lr, momentum, weight_decay)
     history = train(net, x, y, optimizer=opt, epochs=epochs, batch_size=batch_size, x_val=x_val, y_val=y_val,
-                    seed=seed, callback=callback, drop_last=drop_last)
+                    seed=seed, callback=callback, drop_last=drop_last, penalty=penalty, transform=transform,
+                    epoch_callback=epoch_callback, stop_on_nonfinite=stop_on_nonfinite)
     return TrainedMLP(net, history)
 
 

@@ -256,10 +256,13 @@ def _train_epoch(
     loss_fn: LossFn, batch_size: int, generator: torch.Generator, after_step: Callable[[float], None],
     drop_last: bool = False, *, before_step: Callable[[float], None] | None = None,
     augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    penalty: Callable[[nn.Module], torch.Tensor] | None = None,
 ) -> tuple[float, float]:
     """One pass over ``(x, y)`` in a random order; returns mean loss and accuracy of the batches.
 
     ``augment(xb)`` transforms each batch before the forward pass;
+    ``penalty(model)`` is added to the loss that is differentiated, not to
+    the loss that is recorded;
     ``before_step(batch_loss)`` runs before every ``optimizer.step()`` (and
     may raise to stop), ``after_step(batch_loss)`` after it.
     """
@@ -275,7 +278,7 @@ def _train_epoch(
             if before_step is not None:
                 before_step(batch_loss)
             optimizer.zero_grad()
-            loss.backward()
+            (loss if penalty is None else loss + penalty(model)).backward()
             optimizer.step()
             after_step(batch_loss)
             total_loss += batch_loss * len(idx)
@@ -403,6 +406,7 @@ def train(
     callback: Callback | None = None, drop_last: bool = False,
     batch_callback: BatchCallback | None = None, epoch_callback: EpochCallback | None = None,
     stop_on_nonfinite: bool = False, transform: Transform | None = None, progress: bool | None = None,
+    penalty: Callable[[nn.Module], torch.Tensor] | None = None,
 ) -> History:
     r"""Train ``model`` with mini-batch gradient descent and record one entry per epoch.
 
@@ -486,6 +490,15 @@ def train(
         change the order of the batches.  It must return one row per
         example; ``loss`` and ``accuracy`` are then measured on the
         transformed batches.
+    penalty : callable, optional
+        ``penalty(model) -> Tensor``, a scalar added to every mini-batch's
+        loss before ``backward()``: a weight or activity penalty, e.g.
+        ``lambda m: 1e-4 * sum(p.abs().sum() for p in m.parameters())`` for
+        L1.  It shapes the gradient only: ``loss`` in the history (and
+        ``batch_callback``'s loss) is the data loss without it, so that the
+        curves of penalized and unpenalized runs compare like with like.
+        (An L2 penalty is usually given as the optimizer's
+        ``weight_decay`` instead.)
     progress : bool, optional
         Draw a progress bar over the epochs (:mod:`tqdm.auto`: a widget in
         Jupyter, text on stderr in a terminal), showing the last ``loss``
@@ -550,6 +563,8 @@ def train(
     batch_callback = _check_batch_callback(batch_callback)
     epoch_callback = _check_epoch_callback(epoch_callback)
     augment = _check_transform(transform, seed, device)
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be callable as penalty(model) -> Tensor or None, got {type(penalty).__name__}")
     show_progress = _show_progress(progress)
     x, y = to_tensors(x, y, dtype=dtype, device=device)
     if drop_last and batch_size > len(y):
@@ -584,7 +599,8 @@ def train(
     with _progress_bar(show_progress, epochs) as update_progress:
         for epoch in range(1, epochs + 1):
             loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator, after_step,
-                                          drop_last, before_step=check_finite, augment=augment)
+                                          drop_last, before_step=check_finite, augment=augment,
+                                          penalty=penalty)
             history.record(epoch, **measure(loss, accuracy))
             update_progress(history)
             if epoch_callback(epoch, history, model):
