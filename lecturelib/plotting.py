@@ -18,6 +18,8 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 
 from ._validation import (as_float_array, as_labels, check_int, check_number, check_option, check_same_shape,
                           check_shape)
+from .diagnostics import Diagnosis
+from .history import History
 from .normalization import BatchNormStream
 from .problems import OptimizerRun, Problem
 
@@ -38,6 +40,7 @@ __all__ = [
     "plot_signal_grid",
     "plot_batchnorm_stream",
     "plot_optimizer_runs",
+    "plot_learning_curves",
 ]
 
 #: Okabe-Ito colour-blind-safe palette (black last).
@@ -1008,3 +1011,106 @@ def _draw_contours(ax: Axes, problem: Problem, xlim: tuple[float, float], ylim: 
     if len(problem.saddle_points):
         ax.plot(problem.saddle_points[:, 0], problem.saddle_points[:, 1], marker="P", markersize=10,
                 linestyle="none", color="0.3", label="saddle point", zorder=5)
+
+
+# ---------------------------------------------------------------- learning curves
+
+
+def _learning_curves_heading(title: str | None, diagnosis: Diagnosis | None) -> str:
+    """``title`` (default "Learning curves"), and the diagnosis on a second line."""
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    heading = "Learning curves" if title is None else title
+    if diagnosis is None:
+        return heading
+    if not isinstance(diagnosis, Diagnosis):
+        raise TypeError(f"diagnosis must be a Diagnosis from diagnose_learning_curves or None, "
+                        f"got {type(diagnosis).__name__}")
+    detail = f" ({diagnosis.detail})" if diagnosis.detail else ""
+    return f"{heading}\ndiagnosis: {diagnosis.label}{detail}"
+
+
+def plot_learning_curves(
+    history: History,
+    *,
+    diagnosis: Diagnosis | None = None,
+    axes: Sequence[Axes] | None = None,
+    loss_ylim: tuple[float, float] | None = None,
+    acc_ylim: tuple[float, float] | None = (0.0, 1.0),
+    title: str | None = None,
+) -> list[Axes]:
+    """Training and validation loss, and training and validation accuracy, against the epoch.
+
+    Left, the loss; right, the accuracy; in each, the training curve solid
+    (blue) and the validation curve dashed (orange).  The heading over
+    both panels (the suptitle of their figure or subfigure) is ``title``
+    and, if a ``diagnosis`` is given, its label, e.g. ``diagnosis:
+    overfit`` or ``diagnosis: underfit (still improving)``.  Give
+    ``loss_ylim`` in an explorer, so that the axis stays put when the curves
+    move.  With dropout, the training curves are measured in train mode
+    (see :func:`lecturelib.diagnostics.diagnose_learning_curves`).
+
+    Parameters
+    ----------
+    history : History
+        One entry per epoch with ``"loss"``, ``"val_loss"``, ``"accuracy"``
+        and ``"val_accuracy"``, as :func:`lecturelib.torchkit.train` records
+        them with validation data; the x axis is ``history.steps``.
+    diagnosis : Diagnosis, optional
+        From :func:`lecturelib.diagnostics.diagnose_learning_curves`.
+    axes : sequence of two Axes, optional
+        Loss panel and accuracy panel, of the same figure or subfigure (the
+        heading is its suptitle: draw several runs in
+        ``fig.subfigures``); default a new row of two.
+    loss_ylim : (float, float), optional
+        The loss panel's y range; default matplotlib's.
+    acc_ylim : (float, float) or None, default (0, 1)
+        The accuracy panel's y range; ``None`` for matplotlib's.
+    title : str, optional
+        The heading's first line; default ``"Learning curves"``.
+
+    Returns
+    -------
+    list of Axes
+        ``[loss, accuracy]``.
+
+    Examples
+    --------
+    >>> h = History()
+    >>> for t in range(3):
+    ...     h.record(t, loss=2.3 / (t + 1), accuracy=0.3 * t, val_loss=2.3 / (t + 1) + 0.1 * t, val_accuracy=0.25 * t)
+    >>> loss, accuracy = plot_learning_curves(h, loss_ylim=(0, 3), title="a short run")
+    >>> loss.get_ylabel(), loss.get_ylim() == (0, 3), accuracy.get_ylim() == (0, 1)
+    ('cross-entropy loss', True, True)
+    >>> loss.figure.get_suptitle()
+    'a short run'
+    """
+    if not isinstance(history, History):
+        raise TypeError(f"history must be a lecturelib.history.History, got {type(history).__name__}")
+    missing = [name for name in ("loss", "val_loss", "accuracy", "val_accuracy") if name not in history]
+    if missing or len(history) == 0:
+        raise ValueError(f"history must record loss, val_loss, accuracy and val_accuracy (train with validation "
+                         f"data), got {history!r}")
+    loss_ylim = None if loss_ylim is None else _check_limits(loss_ylim, "loss_ylim")
+    acc_ylim = None if acc_ylim is None else _check_limits(acc_ylim, "acc_ylim")
+    heading = _learning_curves_heading(title, diagnosis)
+    if axes is None:
+        _, row = plt.subplots(1, 2, figsize=(9.0, 3.6), layout="constrained")
+        axes = list(row)
+    axes = list(axes)
+    if len(axes) != 2 or not all(isinstance(ax, Axes) for ax in axes) or axes[0].figure is not axes[1].figure:
+        raise ValueError(f"axes must hold 2 matplotlib Axes (loss, accuracy) of one figure, got {len(axes)} items")
+    epochs = np.asarray(history.steps)
+    for ax, metric, name, ylim in ((axes[0], "loss", "cross-entropy loss", loss_ylim),
+                                   (axes[1], "accuracy", "accuracy", acc_ylim)):
+        for i, (prefix, label) in enumerate((("", "training"), ("val_", "validation"))):
+            ax.plot(epochs, history[prefix + metric], color=color(i), linestyle=LINESTYLES[i], linewidth=1.8,
+                    label=label)
+        ax.set(xlabel="epoch", ylabel=name, title=metric.capitalize(),
+               xlim=(epochs[0], max(epochs[-1], epochs[0] + 1)))
+        if ylim is not None:
+            ax.set_ylim(ylim)
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3)
+    axes[0].figure.suptitle(heading, fontsize="medium")
+    return axes

@@ -789,3 +789,114 @@ def test_plot_optimizer_runs_is_public():
     import lecturelib.plotting as plotting
 
     assert "plot_optimizer_runs" in plotting.__all__
+
+
+# ---------------------------------------------------------------- learning curves
+
+
+def _learning_history(n=12, noise=0.0, seed=0):
+    from lecturelib.history import History
+
+    rng = np.random.default_rng(seed)
+    h = History()
+    for t in range(n):
+        loss = 2.3 * np.exp(-t / 3) + 0.1
+        h.record(t, loss=loss, accuracy=1 - loss / 2.4, val_loss=loss + 0.05 * t + noise * rng.standard_normal(),
+                 val_accuracy=0.9 * (1 - loss / 2.4))
+    return h
+
+
+def test_plot_learning_curves_draws_both_metrics_of_both_sets():
+    from lecturelib.plotting import plot_learning_curves
+
+    h = _learning_history()
+    axes = plot_learning_curves(h, loss_ylim=(0, 4))
+    assert len(axes) == 2 and all(isinstance(ax, Axes) for ax in axes)
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        train, val = ax.lines
+        for line, name in ((train, metric), (val, "val_" + metric)):
+            assert_allclose(line.get_xdata(), np.arange(12))
+            assert_allclose(line.get_ydata(), h[name])
+        assert _legend_texts(ax) == ["training", "validation"]
+        assert (to_rgba(train.get_color()), to_rgba(val.get_color())) == (to_rgba(PALETTE[0]), to_rgba(PALETTE[1]))
+        assert train.get_linestyle() != val.get_linestyle()
+        assert ax.get_xlabel() == "epoch" and ax.get_xlim() == (0, 11)
+    assert [ax.get_ylabel() for ax in axes] == ["cross-entropy loss", "accuracy"]
+    assert [ax.get_title() for ax in axes] == ["Loss", "Accuracy"]
+    assert axes[0].get_ylim() == (0, 4) and axes[1].get_ylim() == (0, 1)
+    assert axes[0].figure is axes[1].figure and axes[0].figure.get_suptitle() == "Learning curves"
+
+
+@pytest.mark.parametrize(("label", "detail", "title", "want"), [
+    ("overfit", None, None, "Learning curves\ndiagnosis: overfit"),
+    ("underfit", "still improving", "dropout 0.5", "dropout 0.5\ndiagnosis: underfit (still improving)"),
+    (None, None, "no diagnosis", "no diagnosis"),
+])
+def test_plot_learning_curves_names_the_diagnosis_in_the_heading(label, detail, title, want):
+    from dataclasses import replace
+
+    from lecturelib.diagnostics import diagnose_learning_curves
+    from lecturelib.plotting import plot_learning_curves
+
+    h = _learning_history(20)
+    diagnosis = None if label is None else replace(diagnose_learning_curves(h), label=label, detail=detail)
+    loss, _ = plot_learning_curves(h, diagnosis=diagnosis, title=title)
+    assert loss.figure.get_suptitle() == want
+
+
+def test_plot_learning_curves_heading_of_the_real_diagnosis():
+    from lecturelib.diagnostics import diagnose_learning_curves
+    from lecturelib.plotting import plot_learning_curves
+
+    h = _learning_history(30)
+    diagnosis = diagnose_learning_curves(h)
+    assert diagnosis.label == "overfit"
+    loss, _ = plot_learning_curves(h, diagnosis=diagnosis)
+    assert loss.figure.get_suptitle().endswith("diagnosis: overfit")
+
+
+def test_plot_learning_curves_in_subfigures_with_free_limits():
+    from lecturelib.plotting import plot_learning_curves
+
+    fig = plt.figure()
+    top, bottom = fig.subfigures(2, 1)
+    given = top.subplots(1, 2)
+    h = _learning_history(8, noise=0.2)
+    assert plot_learning_curves(h, axes=given, acc_ylim=None, title="first") == list(given)
+    plot_learning_curves(_learning_history(5), axes=bottom.subplots(1, 2), title="second")
+    assert (top.get_suptitle(), bottom.get_suptitle()) == ("first", "second")
+    loss, accuracy = given
+    low, high = loss.get_ylim()
+    assert low <= h["loss"].min() and high >= h["val_loss"].max() and high < 4  # matplotlib's own limits
+    assert accuracy.get_ylim() != (0, 1)
+
+
+@pytest.mark.parametrize(("change", "error", "match"), [
+    (dict(history={"loss": [1.0]}), TypeError, "^history must be a lecturelib.history.History, got dict"),
+    (dict(history="no val"), ValueError, "^history must record loss, val_loss, accuracy and val_accuracy"),
+    (dict(history="empty"), ValueError, "^history must record loss, val_loss, accuracy and val_accuracy"),
+    (dict(diagnosis="overfit"), TypeError, "^diagnosis must be a Diagnosis from diagnose_learning_curves or None"),
+    (dict(title=3), TypeError, "^title must be a str or None, got int"),
+    (dict(loss_ylim=(4, 0)), ValueError, "^loss_ylim must have low < high"),
+    (dict(acc_ylim=(0, 1, 2)), ValueError, r"^acc_ylim must be a pair \(low, high\)"),
+    (dict(axes="one"), ValueError, r"^axes must hold 2 matplotlib Axes \(loss, accuracy\) of one figure, got 1"),
+    (dict(axes="two figures"), ValueError, r"^axes must hold 2 matplotlib Axes \(loss, accuracy\) of one figure"),
+])
+def test_plot_learning_curves_bad_input(change, error, match):
+    from lecturelib.history import History
+    from lecturelib.plotting import plot_learning_curves
+
+    no_val = History()
+    no_val.record(0, loss=2.3, accuracy=0.1)
+    examples = {"no val": no_val, "empty": History(), "one": [plt.subplots()[1]],
+                "two figures": [plt.subplots()[1], plt.subplots()[1]]}
+    kwargs = dict(history=_learning_history()) | change
+    kwargs = {k: examples.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
+    with pytest.raises(error, match=match):
+        plot_learning_curves(**kwargs)
+
+
+def test_plot_learning_curves_is_public():
+    import lecturelib.plotting as plotting
+
+    assert "plot_learning_curves" in plotting.__all__

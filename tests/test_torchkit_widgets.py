@@ -131,7 +131,8 @@ def _check_drawing(activation, input_range, trace, layers):
     assert (fn.get_label(), grad.get_label()) == (activation, f"derivative of {activation}")
     z = fn.get_xdata()
     assert (z[0], z[-1]) == (-input_range, input_range) and ax.get_xlim() == (-input_range, input_range)
-    assert_allclose(fn.get_ydata(), f(z)) and assert_allclose(grad.get_ydata(), f_grad(z))
+    assert_allclose(fn.get_ydata(), f(z))
+    assert_allclose(grad.get_ydata(), f_grad(z))
     assert ax.get_title() == f"{activation} and its derivative on [-{input_range:g}, {input_range:g}]"
     assert ax.get_xlabel() and ax.get_ylabel()
     assert [p.get_title() for p in panels] == [f"layer {l}" for l in layers]
@@ -215,3 +216,216 @@ def test_bad_arguments_raise_at_construction(data, kwargs, error, match):
     with pytest.raises(error, match=match):
         activation_explorer(args.pop("x"), args.pop("y"), **args)
     assert plt.get_fignums() == []  # nothing drawn before the arguments were checked
+
+
+# ---------------------------------------------------------------- regularization (Chapter 6)
+
+
+FAST = dict(n_train=100, epochs=10)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    from lecturelib.data import load_mnist1d
+
+    return load_mnist1d()
+
+
+def _latest_figure():
+    return plt.figure(plt.get_fignums()[-1])
+
+
+@pytest.mark.parametrize(("dropout", "weight_decay", "n_train"), [(0.0, 0.0, 100), (0.5, 1.0, 250)])
+def test_regularization_run_records_every_epoch_and_diagnoses_it(mnist, dropout, weight_decay, n_train):
+    from lecturelib.diagnostics import Diagnosis, diagnose_learning_curves
+    from lecturelib.torchkit.widgets import regularization_run
+
+    history, diagnosis = regularization_run(dropout=dropout, weight_decay=weight_decay, n_train=n_train, epochs=10,
+                                            data=mnist)
+    assert history.steps == list(range(11))
+    assert set(history.metrics) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert isinstance(diagnosis, Diagnosis) and diagnosis == diagnose_learning_curves(history)
+
+
+def test_regularization_run_is_train_mlp_seeded_on_a_stratified_subset(mnist):
+    from lecturelib.torchkit.widgets import REGULARIZATION_BASE, _stratified_subset, regularization_run
+
+    state = torch.get_rng_state()
+    history, _ = regularization_run(dropout=0.3, weight_decay=0.1, seed=2, data=mnist, **FAST)
+    assert torch.equal(torch.get_rng_state(), state)
+    rows = _stratified_subset(mnist.y_train, 100, rng=np.random.default_rng(2))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(2)  # what seed_everything(2) does to torch
+        want = train_mlp(mnist.x_train[rows], mnist.y_train[rows], hidden=[100, 100], activation="relu",
+                         weight_init="kaiming_normal", optimizer="adamw", lr=3e-3, batch_size=100, epochs=10,
+                         dropout=0.3, weight_decay=0.1, x_val=mnist.x_val, y_val=mnist.y_val, seed=2).history
+    assert history.metrics == want.metrics
+    assert REGULARIZATION_BASE == dict(hidden=(100, 100), activation="relu", weight_init="kaiming_normal",
+                                       optimizer="adamw", lr=3e-3, batch_size=100)
+
+
+def test_regularization_run_is_deterministic_and_each_setting_matters(mnist):
+    from lecturelib.torchkit.widgets import regularization_run
+
+    def run(**change):
+        return regularization_run(**(dict(dropout=0.2, weight_decay=0.0, data=mnist, **FAST) | change))[0].metrics
+
+    first = run()
+    assert run() == first
+    for change in (dict(dropout=0.4), dict(weight_decay=1.0), dict(n_train=250), dict(seed=1)):
+        assert run(**change) != first, change
+    assert run(data=None) == first  # MNIST-1D by default
+
+
+@pytest.mark.parametrize("n", [100, 250, 1000, 3540])
+def test_stratified_subset_draws_as_many_of_each_class(mnist, n):
+    from lecturelib.torchkit.widgets import _stratified_subset
+
+    rows = _stratified_subset(mnist.y_train, n, rng=np.random.default_rng(0))
+    assert len(rows) == n and len(np.unique(rows)) == n and np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(np.bincount(mnist.y_train[rows]), [n // 10] * 10)
+    np.testing.assert_array_equal(_stratified_subset(mnist.y_train, n, rng=np.random.default_rng(0)), rows)
+    if n < 3540:
+        assert not np.array_equal(_stratified_subset(mnist.y_train, n, rng=np.random.default_rng(1)), rows)
+
+
+@pytest.mark.parametrize(("n", "want"), [(9, [3, 3, 3]), (15, [3, 6, 6]), (16, [3, 6, 7]), (23, [3, 10, 10])])
+def test_stratified_subset_spreads_a_small_class_shortfall_over_the_others(n, want):
+    from lecturelib.torchkit.widgets import _stratified_subset
+
+    y = np.array([1] * 10 + [0] * 3 + [2] * 10)
+    rows = _stratified_subset(y, n, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(np.bincount(y[rows], minlength=3), want)
+
+
+def test_stratified_subset_of_3600_is_the_whole_training_set(mnist):
+    from lecturelib.torchkit.widgets import _stratified_subset
+
+    np.testing.assert_array_equal(_stratified_subset(mnist.y_train, 3600, rng=np.random.default_rng(0)),
+                                  np.arange(3600))
+
+
+def _check_learning_curves(axes, history, diagnosis, heading):
+    loss, accuracy = axes
+    for ax, metric in ((loss, "loss"), (accuracy, "accuracy")):
+        train, val = ax.lines
+        assert_allclose(train.get_ydata(), history[metric])
+        assert_allclose(val.get_ydata(), history["val_" + metric])
+    assert loss.get_ylim() == (0, 4) and accuracy.get_ylim() == (0, 1)  # fixed, whatever the run
+    detail = f" ({diagnosis.detail})" if diagnosis.detail else ""
+    assert loss.figure.get_suptitle() == f"{heading}\ndiagnosis: {diagnosis.label}{detail}"
+
+
+def test_regularization_view_draws_the_run_with_its_diagnosis(mnist):
+    from lecturelib.torchkit.widgets import regularization_run, regularization_view
+
+    axes = regularization_view(dropout=0.2, weight_decay=0.3, data=mnist, **FAST)
+    assert len(axes) == 2 and len(plt.get_fignums()) == 1
+    history, diagnosis = regularization_run(dropout=0.2, weight_decay=0.3, data=mnist, **FAST)
+    _check_learning_curves(axes, history, diagnosis, "dropout 0.2, weight decay 0.3, 100 training examples")
+    fig = plt.figure()
+    given = fig.subfigures(2, 1)[1].subplots(1, 2)
+    assert regularization_view(dropout=0.0, weight_decay=0.0, data=mnist, axes=given, loss_ylim=(0, 3),
+                               **FAST) == list(given)
+    assert given[0].get_ylim() == (0, 3)
+
+
+def test_regularization_explorer_controls_and_first_drawing(mnist, callback_errors):
+    from lecturelib.torchkit.widgets import regularization_explorer, regularization_run
+
+    w = regularization_explorer(epochs=10)
+    assert isinstance(w, widgets.interactive)
+    dropout, weight_decay, n_train = w.children[:3]
+    assert isinstance(dropout, widgets.FloatSlider) and dropout.description == "dropout p"
+    assert (dropout.value, dropout.min, dropout.max, dropout.step) == (0.0, 0.0, 0.7, 0.1)
+    assert isinstance(weight_decay, widgets.SelectionSlider) and weight_decay.value == 0.0
+    assert weight_decay.options == (("0", 0.0), ("0.1", 0.1), ("0.3", 0.3), ("1", 1.0), ("3", 3.0))
+    assert isinstance(n_train, widgets.SelectionSlider) and n_train.value == 1000
+    assert n_train.options == (100, 250, 500, 1000, 3600)
+    assert not any(c.continuous_update for c in (dropout, weight_decay, n_train))  # a run starts on release
+    assert callback_errors() == [] and len(plt.get_fignums()) == 1
+    history, diagnosis = regularization_run(dropout=0.0, weight_decay=0.0, n_train=1000, epochs=10, data=mnist)
+    _check_learning_curves(_latest_figure().axes, history, diagnosis,
+                           "dropout 0, weight decay 0, 1000 training examples")
+
+
+def test_regularization_explorer_redraws_and_keeps_each_run(mnist, callback_errors, monkeypatch):
+    import lecturelib.torchkit.widgets as module
+
+    calls = []
+    original = module.regularization_run
+
+    def counting(**kwargs):
+        calls.append((kwargs["dropout"], kwargs["weight_decay"], kwargs["n_train"]))
+        return original(**kwargs)
+
+    monkeypatch.setattr(module, "regularization_run", counting)
+    w = module.regularization_explorer(epochs=10, seed=1)
+    dropout, weight_decay, n_train = w.children[:3]
+    n_train.value = 100
+    dropout.value = 0.30000000000000004  # what a dragged slider may send
+    weight_decay.value = 1.0
+    dropout.value = 0.0
+    weight_decay.value = 0.0  # back to n_train=100's first run: redrawn, not retrained
+    assert callback_errors() == []
+    assert calls == [(0.0, 0.0, 1000), (0.0, 0.0, 100), (0.3, 0.0, 100), (0.3, 1.0, 100), (0.0, 1.0, 100)]
+    assert len(plt.get_fignums()) == 6
+    history, diagnosis = original(dropout=0.0, weight_decay=0.0, n_train=100, epochs=10, seed=1, data=mnist)
+    _check_learning_curves(_latest_figure().axes, history, diagnosis,
+                           "dropout 0, weight decay 0, 100 training examples")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"dropout": -0.1}, ValueError, r"^dropout must be >= 0.0, got -0.1"),
+        ({"dropout": 1.5}, ValueError, r"^dropout must be <= 1.0, got 1.5"),
+        ({"weight_decay": -1.0}, ValueError, r"^weight_decay must be >= 0.0, got -1.0"),
+        ({"weight_decay": "0.1"}, TypeError, "^weight_decay must be a real number"),
+        ({"n_train": 5}, ValueError, "^n_train must be >= 10, got 5"),
+        ({"n_train": 4000}, ValueError, "^n_train must be <= 3600, got 4000"),
+        ({"n_train": 250.0}, TypeError, "^n_train must be an integer, got float 250.0"),
+        ({"epochs": 2}, ValueError, "^epochs must be >= 9, got 2"),
+        ({"seed": -1}, ValueError, "^seed must be >= 0, got -1"),
+        ({"data": "mnist1d"}, TypeError, r"^data must be a lecturelib.data.DataSplit \(e.g. load_mnist1d\(\)\)"),
+    ],
+)
+def test_regularization_run_and_view_reject_bad_arguments(mnist, kwargs, error, match):
+    from lecturelib.torchkit.widgets import regularization_run, regularization_view
+
+    args = dict(dropout=0.0, weight_decay=0.0, n_train=100, epochs=10, data=mnist) | kwargs
+    with pytest.raises(error, match=match):
+        regularization_run(**args)
+    with pytest.raises(error, match=match):
+        regularization_view(**args)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs", "error", "match"),
+    [
+        ("view", {"loss_ylim": (4, 0)}, ValueError, r"^loss_ylim must have low < high, got \(4, 0\)"),
+        ("view", {"axes": [None, None]}, ValueError, r"^axes must hold 2 matplotlib Axes \(loss, accuracy\)"),
+        ("explorer", {"epochs": 5}, ValueError, "^epochs must be >= 9, got 5"),
+        ("explorer", {"seed": -1}, ValueError, "^seed must be >= 0, got -1"),
+        ("explorer", {"loss_ylim": (0,)}, ValueError, r"^loss_ylim must be a pair \(low, high\), got \(0,\)"),
+    ],
+)
+def test_regularization_view_and_explorer_reject_bad_arguments(mnist, function, kwargs, error, match):
+    from lecturelib.torchkit.widgets import regularization_explorer, regularization_view
+
+    if function == "view":
+        with pytest.raises(error, match=match):
+            regularization_view(dropout=0.0, weight_decay=0.0, data=mnist, **FAST, **kwargs)
+    else:
+        with pytest.raises(error, match=match):
+            regularization_explorer(**kwargs)
+        assert plt.get_fignums() == []  # nothing drawn before the arguments were checked
+
+
+def test_regularization_names_are_public():
+    import lecturelib.torchkit.widgets as module
+
+    assert {"REGULARIZATION_BASE", "REGULARIZATION_DROPOUT", "REGULARIZATION_WEIGHT_DECAYS",
+            "REGULARIZATION_TRAIN_SIZES", "regularization_run", "regularization_view",
+            "regularization_explorer"} <= set(module.__all__)

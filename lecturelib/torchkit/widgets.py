@@ -1,10 +1,11 @@
 """Explorables that drive a torch experiment: each wires a computation to a plotting function.
 
-The computation is a plain function that returns data (:func:`activation_snapshots`),
-so that a chapter draws the printed book's static figure from the same call
-the widget makes; the widget (:func:`activation_explorer`) only connects
-controls to it and to :mod:`lecturelib.plotting`.  The widgets need a running
-kernel.
+The computation is a plain function that returns data (:func:`activation_snapshots`,
+:func:`regularization_run`), so that a chapter draws the printed book's static
+figure from the same call the widget makes (:func:`regularization_view`); the
+widget (:func:`activation_explorer`, :func:`regularization_explorer`) only
+connects controls to it and to :mod:`lecturelib.plotting`.  The widgets need a
+running kernel.
 """
 
 from __future__ import annotations
@@ -16,17 +17,22 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 
 from .._validation import as_float_array, as_labels, check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
+from ..data import DataSplit, load_mnist1d
+from ..diagnostics import Diagnosis, diagnose_learning_curves
 from ..history import History
 from ..init import INITIALIZER_LABELS, INITIALIZERS
-from ..plotting import _choose_layers, plot_functions, plot_histograms_by_layer
+from ..plotting import _check_limits, _choose_layers, plot_functions, plot_histograms_by_layer, plot_learning_curves
 from .experiments import train_mlp
 from .hooks import ActivationRecorder, ActivationTrace, _check_bins
 from .models import TORCH_ACTIVATIONS, init_for
 
-__all__ = ["ActivationRun", "activation_snapshots", "explorer_activations", "activation_explorer"]
+__all__ = ["ActivationRun", "activation_snapshots", "explorer_activations", "activation_explorer",
+           "REGULARIZATION_BASE", "REGULARIZATION_DROPOUT", "REGULARIZATION_WEIGHT_DECAYS",
+           "REGULARIZATION_TRAIN_SIZES", "regularization_run", "regularization_view", "regularization_explorer"]
 
 
 class ActivationRun(NamedTuple):
@@ -243,4 +249,215 @@ def activation_explorer(
         activation=widgets.Dropdown(options=activations, value=activations[0], description="activation"),
         input_range=widgets.FloatSlider(value=input_range, min=0.5, max=max_input_range, step=0.5,
                                         description="range R", continuous_update=False),
+    )
+
+
+# ---------------------------------------------------------------- regularization (Chapter 6)
+
+
+#: The network and optimizer of :func:`regularization_run`: the keyword arguments of
+#: :func:`~lecturelib.torchkit.experiments.train_mlp` that every setting shares.
+REGULARIZATION_BASE: dict[str, Any] = dict(hidden=(100, 100), activation="relu", weight_init="kaiming_normal",
+                                           optimizer="adamw", lr=3e-3, batch_size=100)
+#: The dropout slider of :func:`regularization_explorer`: (min, max, step).
+REGULARIZATION_DROPOUT: tuple[float, float, float] = (0.0, 0.7, 0.1)
+#: The AdamW weight decays :func:`regularization_explorer` offers.
+REGULARIZATION_WEIGHT_DECAYS: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0, 3.0)
+#: The training-set sizes :func:`regularization_explorer` offers (3600 is all of MNIST-1D's training set).
+REGULARIZATION_TRAIN_SIZES: tuple[int, ...] = (100, 250, 500, 1000, 3600)
+
+
+def _stratified_subset(y: np.ndarray, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices of ``n`` entries of ``y``, as equally many of each class as the classes hold.
+
+    ``n // K`` of each of the ``K`` classes when ``n`` is a multiple of ``K``
+    and every class holds that many; a class too small gives all it has and
+    the others make up the difference; the remainder of ``n / K`` goes to the
+    largest classes.  Drawn without replacement by ``rng``.
+    """
+    classes, available = np.unique(y, return_counts=True)
+    counts = np.zeros_like(available)
+    left = n
+    for i, k in enumerate(np.argsort(available, kind="stable")):  # the smallest class first
+        counts[k] = min(available[k], left // (len(classes) - i))
+        left -= counts[k]
+    picks = [rng.choice(np.flatnonzero(y == c), size=m, replace=False) for c, m in zip(classes, counts)]
+    return np.sort(np.concatenate(picks))
+
+
+def _mnist1d(data: DataSplit | None) -> DataSplit:
+    if data is None:
+        return load_mnist1d()
+    if not isinstance(data, DataSplit):
+        raise TypeError(f"data must be a lecturelib.data.DataSplit (e.g. load_mnist1d()) or None, "
+                        f"got {type(data).__name__}")
+    return data
+
+
+def regularization_run(
+    *, dropout: float, weight_decay: float, n_train: int, epochs: int = 40, seed: int = 0,
+    data: DataSplit | None = None,
+) -> tuple[History, Diagnosis]:
+    """Train Chapter 6's MLP on ``n_train`` MNIST-1D examples with dropout and weight decay; diagnose its curves.
+
+    The network and optimizer are :data:`REGULARIZATION_BASE`: two hidden
+    ReLU layers of 100 units, He initialization, AdamW with ``lr=3e-3`` and
+    decoupled ``weight_decay`` (:math:`w \\leftarrow w - \\eta\\lambda w` each
+    step; Loshchilov and Hutter, 2019), ``nn.Dropout(dropout)`` after each
+    hidden layer (Srivastava et al., 2014), mini-batches of 100.  It trains
+    with :func:`~lecturelib.torchkit.experiments.train_mlp` on a class-balanced
+    subset of ``n_train`` training examples (``n_train / 10`` per class,
+    drawn with ``np.random.default_rng(seed)``; ``n_train = 3600`` is the
+    whole, slightly unbalanced, training set), validates on all of
+    ``data``'s validation set after every epoch, and labels the run with
+    :func:`lecturelib.diagnostics.diagnose_learning_curves`.
+
+    Deterministic given ``seed``, which also seeds the initialization, the
+    batch order and, inside :func:`torch.random.fork_rng`, the dropout masks:
+    the result equals ``seed_everything(seed)`` then ``train_mlp``, and
+    torch's global generator is left as it was.
+
+    Parameters
+    ----------
+    dropout : float
+        The drop probability ``p`` of ``nn.Dropout``, in ``[0, 1]``.
+    weight_decay : float
+        AdamW's ``weight_decay``, ``>= 0`` (on biases too, as torch's).
+    n_train : int
+        Training examples, from 10 (one per class) to ``len(data.y_train)``.
+    epochs : int, default 40
+        At least 9: the diagnosis needs 10 entries (epoch 0 is the untrained network).
+    seed : int, default 0
+    data : DataSplit, optional
+        Default :func:`lecturelib.data.load_mnist1d` (3,600 training and 400
+        validation sequences of 40 points).
+
+    Returns
+    -------
+    history : History
+        Per epoch ``0 .. epochs``: ``loss``, ``accuracy`` (in train mode,
+        averaged over the epoch), ``val_loss``, ``val_accuracy``.
+    diagnosis : Diagnosis
+
+    References
+    ----------
+    Srivastava, N., Hinton, G., Krizhevsky, A., Sutskever, I. and
+    Salakhutdinov, R. (2014). Dropout: a simple way to prevent neural
+    networks from overfitting. *JMLR* 15.
+
+    Loshchilov, I. and Hutter, F. (2019). Decoupled weight decay
+    regularization. *ICLR*.
+
+    Examples
+    --------
+    >>> history, diagnosis = regularization_run(dropout=0.0, weight_decay=0.0, n_train=100, epochs=10)
+    >>> len(history), history.steps[-1], isinstance(diagnosis, Diagnosis)
+    (11, 10, True)
+    """
+    dropout = check_number(dropout, "dropout", low=0.0, high=1.0)
+    weight_decay = check_number(weight_decay, "weight_decay", low=0.0)
+    epochs = check_int(epochs, "epochs", low=9)
+    seed = check_int(seed, "seed", low=0)
+    split = _mnist1d(data)
+    n_train = check_int(n_train, "n_train", low=split.n_classes, high=len(split.y_train))
+    rows = _stratified_subset(split.y_train, n_train, rng=np.random.default_rng(seed))
+    with torch.random.fork_rng(devices=[]):  # dropout draws from torch's global generator
+        torch.manual_seed(seed)
+        trained = train_mlp(split.x_train[rows], split.y_train[rows], **REGULARIZATION_BASE, epochs=epochs,
+                            dropout=dropout, weight_decay=weight_decay, x_val=split.x_val, y_val=split.y_val,
+                            seed=seed)
+    return trained.history, diagnose_learning_curves(trained.history)
+
+
+def _draw_run(run: tuple[History, Diagnosis], dropout: float, weight_decay: float, n_train: int, *,
+              loss_ylim: tuple[float, float], axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """The learning curves of one run on fixed axes, headed by its setting and its diagnosis."""
+    history, diagnosis = run
+    return plot_learning_curves(history, diagnosis=diagnosis, axes=axes, loss_ylim=loss_ylim, acc_ylim=(0.0, 1.0),
+                                title=f"dropout {dropout:g}, weight decay {weight_decay:g}, "
+                                      f"{n_train} training examples")
+
+
+def regularization_view(
+    *, dropout: float, weight_decay: float, n_train: int, epochs: int = 40, seed: int = 0,
+    data: DataSplit | None = None, axes: Sequence[Axes] | None = None, loss_ylim: tuple[float, float] = (0.0, 4.0),
+) -> list[Axes]:
+    """What :func:`regularization_explorer` draws for one setting: the learning curves of :func:`regularization_run`.
+
+    :func:`lecturelib.plotting.plot_learning_curves` of the run, on the
+    explorer's fixed axes (loss ``loss_ylim``, accuracy 0 to 1), headed by
+    the setting and the diagnosis, e.g. ``dropout 0, weight decay 0, 1000
+    training examples`` / ``diagnosis: overfit``.  Use it for the static
+    figure that stands in for the widget.
+
+    Parameters
+    ----------
+    dropout, weight_decay, n_train, epochs, seed, data
+        As for :func:`regularization_run`.
+    axes : sequence of two Axes, optional
+        Loss and accuracy panels of one figure or subfigure; default a new row of two.
+    loss_ylim : (float, float), default (0, 4)
+
+    Returns
+    -------
+    list of Axes
+        ``[loss, accuracy]``.
+    """
+    loss_ylim = _check_limits(loss_ylim, "loss_ylim")
+    run = regularization_run(dropout=dropout, weight_decay=weight_decay, n_train=n_train, epochs=epochs, seed=seed,
+                             data=data)
+    return _draw_run(run, dropout, weight_decay, n_train, loss_ylim=loss_ylim, axes=axes)
+
+
+def regularization_explorer(
+    *, epochs: int = 40, seed: int = 0, loss_ylim: tuple[float, float] = (0.0, 4.0),
+) -> widgets.interactive:
+    """Choose dropout, weight decay and training-set size; see the learning curves and their diagnosis.
+
+    Each setting trains Chapter 6's MLP on MNIST-1D
+    (:func:`regularization_run`, under a second for 1,000 examples) and
+    draws :func:`regularization_view` on fixed axes: the loss from
+    ``loss_ylim[0]`` to ``loss_ylim[1]``, the accuracy from 0 to 1.  A run
+    starts when a slider is released, not while it moves, and each
+    setting's run is kept, so coming back to it only redraws.  Needs a
+    running kernel.
+
+    Parameters
+    ----------
+    epochs, seed
+        As for :func:`regularization_run`; the same ``seed`` for every
+        setting, so that two settings differ in nothing else.
+    loss_ylim : (float, float), default (0, 4)
+
+    Returns
+    -------
+    ipywidgets.interactive
+        Controls ``dropout`` (FloatSlider, :data:`REGULARIZATION_DROPOUT`),
+        ``weight_decay`` (SelectionSlider, :data:`REGULARIZATION_WEIGHT_DECAYS`)
+        and ``n_train`` (SelectionSlider, :data:`REGULARIZATION_TRAIN_SIZES`);
+        they start at 0, 0 and 1000.
+    """
+    epochs = check_int(epochs, "epochs", low=9)
+    seed = check_int(seed, "seed", low=0)
+    loss_ylim = _check_limits(loss_ylim, "loss_ylim")
+    data = load_mnist1d()
+    runs: dict[tuple[float, float, int], tuple[History, Diagnosis]] = {}
+
+    def show(dropout: float, weight_decay: float, n_train: int) -> None:
+        dropout = round(dropout, 2)  # the slider's 0.30000000000000004 is 0.3
+        if (dropout, weight_decay, n_train) not in runs:
+            runs[dropout, weight_decay, n_train] = regularization_run(
+                dropout=dropout, weight_decay=weight_decay, n_train=n_train, epochs=epochs, seed=seed, data=data)
+        _draw_run(runs[dropout, weight_decay, n_train], dropout, weight_decay, n_train, loss_ylim=loss_ylim)
+        plt.show()
+
+    low, high, step = REGULARIZATION_DROPOUT
+    return widgets.interactive(
+        show,
+        dropout=widgets.FloatSlider(value=0.0, min=low, max=high, step=step, description="dropout p",
+                                    readout_format=".1f", continuous_update=False),
+        weight_decay=widgets.SelectionSlider(options=[(f"{wd:g}", wd) for wd in REGULARIZATION_WEIGHT_DECAYS],
+                                             value=0.0, description="weight decay", continuous_update=False),
+        n_train=widgets.SelectionSlider(options=list(REGULARIZATION_TRAIN_SIZES), value=1000,
+                                        description="examples", continuous_update=False),
     )
