@@ -998,9 +998,11 @@ def dropout_backward(dout: np.ndarray, cache: DropoutCache) -> np.ndarray:
     array([[2., 0., 0., 0.]])
     """
     if not isinstance(cache, DropoutCache):
-        raise TypeError(f"cache must be the DropoutCache returned by dropout_forward, got {type(cache).__name__}")
+        raise TypeError("cache must be the DropoutCache returned by "
+                        f"dropout_forward, got {type(cache).__name__}")
     dout = as_float_array(dout, "dout")
-    check_shape(dout, "dout", cache.shape, meaning="(the shape of the forward input)")
+    check_shape(dout, "dout", cache.shape,
+                meaning="(the shape of the forward input)")
     if cache.mask is None:  # eval mode: the identity
         return dout.copy()
     return dout * cache.mask * cache.scale
