@@ -1438,7 +1438,12 @@ def _curve_label(answer: Any) -> str | None:
     """The label an answer means, by :data:`CURVE_LABEL_SYNONYMS`, or None."""
     if not isinstance(answer, str):
         return None
-    return CURVE_LABEL_SYNONYMS.get(" ".join(answer.lower().replace("-", " ").replace("_", " ").split()))
+    text = " ".join(answer.lower().replace("-", " ").replace("_", " ").split())
+    for detail in ("flat", "still improving"):  # "underfit (flat)", "underfit, still improving"
+        for form in (f"underfit ({detail})", f"underfit, {detail}", f"underfit {detail}"):
+            if text == form:
+                return "underfit"
+    return CURVE_LABEL_SYNONYMS.get(text)
 
 
 def _curve_hint(d: Diagnosis) -> str:

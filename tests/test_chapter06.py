@@ -141,17 +141,17 @@ CLAIMS = {
                                lambda v: v <= _v("diag_badval_val")),
         "diag_badval_val_hi": ("the range holds the median",
                                lambda v: _v("diag_badval_val") <= v <= 1.0),
-        "diag_good_train": ("with augmentation the training accuracy stays "
+        "diag_good_train": ("with weight decay 3 the training accuracy stays "
                             "below 1", lambda v: 0.4 < v < 0.95),
         "diag_good_train_lo": ("the range holds the median",
                                lambda v: v <= _v("diag_good_train")),
         "diag_good_train_hi": ("the range holds the median",
                                lambda v: _v("diag_good_train") <= v < 1.0),
-        "diag_good_val": ("the good fit generalizes best in the section, "
-                          "close to its training accuracy",
+        "diag_good_val": ("the same decay on all the data generalizes better "
+                          "than on 1,000 examples, close to its training "
+                          "accuracy",
                           lambda v: v > _v("cap_w100_val")
                           and v > _v("diag_badtrain_val")
-                          and v > _v("diag_badval_val")
                           and abs(v - _v("diag_good_train")) < 0.1),
         "diag_good_val_lo": ("the range holds the median",
                              lambda v: v <= _v("diag_good_val")),
@@ -197,8 +197,10 @@ CLAIMS = {
         "pen_decay_run": ("(1 - 0.009) ** 400, 40 epochs of 10 batches",
                           lambda v: abs(v - math.exp(400 * math.log(0.991)))
                           < 1e-4),
-        "pen_best_wd": ("the best strength is a nonzero grid point",
+        "pen_best_wd": ("the best strength is inside the grid 0, 0.3, 1, 3, 10",
                         lambda v: v in (0.3, 1.0, 3.0)),
+        "pen_top_val_loss": ("weight decay 10 is worse than the best strength",
+                             lambda v: v > _v("pen_best_val_loss")),
         "pen_ref_val_loss": ("the reference overfits: validation loss above "
                              "the untrained ln 10", lambda v: 2.0 < v < 4.0),
         "pen_ref_val_loss_lo": ("range <= median",
@@ -332,6 +334,17 @@ CLAIMS = {
         "con_act_val_accuracy_hi": ("range >= median", lambda v:
                                     _v("con_act_val_accuracy") <= v < 0.65),
         # --- sec_b: ch6-dropout
+        "drop_eval_gap_ref": ("without dropout, in eval mode, the validation loss "
+                              "ends far above the training loss",
+                              lambda v: 1.5 < v < 4.0),
+        "drop_eval_gap_ref_lo": ("range <= median", lambda v: v <= _v("drop_eval_gap_ref")),
+        "drop_eval_gap_ref_hi": ("range >= median", lambda v: v >= _v("drop_eval_gap_ref")),
+        "drop_eval_gap": ("like with like, dropout halves the gap, and the recorded "
+                          "(train-mode) gap is smaller still",
+                          lambda v: v < 0.6 * _v("drop_eval_gap_ref") and v > _v("drop_gap")),
+        "drop_eval_gap_lo": ("range <= median", lambda v: v <= _v("drop_eval_gap")),
+        "drop_eval_gap_hi": ("every seed below the reference's smallest eval-mode gap",
+                             lambda v: _v("drop_eval_gap") <= v < _v("drop_eval_gap_ref_lo")),
         "drop_gap_ref": ("without dropout the validation loss ends far above "
                          "the training loss", lambda v: 1.5 < v < 4.0),
         "drop_gap_ref_lo": ("range <= median",

@@ -1357,3 +1357,16 @@ def test_curve_diagnoses_too_many_curves_raise():
 
     with pytest.raises(ValueError, match="^curves must hold 1 to 26 curves, got 27"):
         check_curve_diagnoses(["overfit"] * 27, [_run("overfit")] * 27)
+
+
+@pytest.mark.parametrize("answer", ["underfit (still improving)", "Underfit (flat)", "underfit, still improving",
+                                    "underfit still improving"])
+def test_curve_diagnoses_accept_the_underfit_details_as_written_on_the_page(answer, capsys):
+    from lecturelib.exercises import check_curve_diagnoses
+    from lecturelib.history import History
+
+    h = History()
+    for t in range(12):
+        h.record(t, loss=2.3 - 0.05 * t, val_loss=2.32 - 0.05 * t)
+    assert check_curve_diagnoses({"A": answer}, {"A": h}) is True
+    assert capsys.readouterr().out.startswith("Correct!")
