@@ -407,8 +407,11 @@ def _batchnorm_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray
     return cases
 
 
-def _batchnorm_output(got: Any, x: np.ndarray, call: str) -> tuple[np.ndarray | None, str | None]:
-    """``(out as a float64 array, None)``, or ``(None, what is wrong)`` if it has the wrong type, shape or NaN."""
+def _float64_like(got: Any, x: np.ndarray, call: str, *, inputs: str) -> tuple[np.ndarray | None, str | None]:
+    """``(got as a float64 array, None)``, or ``(None, what is wrong)``: a tuple, not numbers, x's shape, float64.
+
+    ``inputs`` ends the message for a lower precision, e.g. "x is float64: keep it in float64".
+    """
     if isinstance(got, tuple):
         return None, f"the function returned a tuple of {len(got)}; return only out, an array of shape {x.shape}."
     try:
@@ -419,7 +422,15 @@ def _batchnorm_output(got: Any, x: np.ndarray, call: str) -> tuple[np.ndarray | 
     if out.shape != x.shape:
         return None, f"out must have the shape of x, {x.shape}, got {out.shape} ({call})."
     if raw.dtype.kind == "f" and raw.dtype.itemsize < 8:
-        return None, f"out has dtype {raw.dtype}; the inputs are float64: keep them in float64."
+        return None, f"out has dtype {raw.dtype}; {inputs}."
+    return out, None
+
+
+def _batchnorm_output(got: Any, x: np.ndarray, call: str) -> tuple[np.ndarray | None, str | None]:
+    """``(out as a float64 array, None)``, or ``(None, what is wrong)`` if it has the wrong type, shape or NaN."""
+    out, failed = _float64_like(got, x, call, inputs="the inputs are float64: keep them in float64")
+    if failed:
+        return None, failed
     if not np.all(np.isfinite(out)):
         i, j = np.argwhere(~np.isfinite(out))[0]
         if np.ptp(x[:, j]) == 0:
@@ -1216,17 +1227,9 @@ def _call_dropout(student_fn: Callable, x: np.ndarray, p: float, training: bool,
     if not np.array_equal(x_in, x):
         return None, (f"the function changed x in place ({call}), e.g. x *= mask: a forward pass leaves its input "
                       "alone; return a new array.")
-    if isinstance(got, tuple):
-        return None, f"the function returned a tuple of {len(got)}; return only out, an array of shape {x.shape}."
-    try:
-        raw = np.asarray(got)
-        out = raw.astype(float)
-    except (TypeError, ValueError):
-        return None, f"out must be an array of numbers, got {type(got).__name__}."
-    if out.shape != x.shape:
-        return None, f"out must have the shape of x, {x.shape}, got {out.shape} ({call})."
-    if raw.dtype.kind == "f" and raw.dtype.itemsize < 8:
-        return None, f"out has dtype {raw.dtype}; x is float64: keep it in float64."
+    out, failed = _float64_like(got, x, call, inputs="x is float64: keep it in float64")
+    if failed:
+        return None, failed
     if p == 1.0 and training and not np.all(np.isfinite(out)):
         cause = f" (NumPy warned: {warned})" if warned else ""
         return None, (f"with p = 1 out holds {out[~np.isfinite(out)][0]}{cause}: every entry is dropped, so out is "
