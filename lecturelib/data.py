@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import preprocessing
-from ._validation import check_int, check_number, check_rng
+from ._validation import as_labels, check_int, check_number, check_rng
 
 __all__ = [
     "make_spirals",
@@ -43,6 +43,7 @@ __all__ = [
     "DataSplit",
     "load_digits_split",
     "load_mnist1d",
+    "stratified_subset",
     "cache_dir",
 ]
 
@@ -341,6 +342,54 @@ def _make_split(
     xs = [np.array(x, dtype=np.float64) for x in (x_train, x_val, x_test)]
     ys = [np.array(y, dtype=np.int64) for y in (y_train, y_val, y_test)]
     return DataSplit(xs[0], ys[0], xs[1], ys[1], xs[2], ys[2], mean, std)
+
+
+def stratified_subset(y: np.ndarray, n: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``n`` entries of ``y``, as equally many of each class as the classes hold.
+
+    With ``K`` classes, each class gives ``n // K`` entries when ``n`` is a
+    multiple of ``K`` and every class holds that many. A class that holds
+    fewer gives all it has and the other classes make up the difference;
+    the remainder of ``n / K`` goes to the largest classes. Within a class
+    the entries are the first of a random permutation drawn by ``rng``, so a
+    smaller subset drawn with the same seed is *not* in general part of a
+    larger one.
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (N,)
+        Class indices.
+    n : int
+        Number of indices to draw, ``1 <= n <= N``.
+    rng : numpy.random.Generator
+        The only source of randomness; one permutation per class, in the
+        order of the classes.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        Distinct indices into ``y``, grouped by class: all of the smallest
+        class label's first, then the next class's, and so on (sort them
+        if the order matters).
+
+    Examples
+    --------
+    >>> y = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    >>> rows = stratified_subset(y, 6, rng=np.random.default_rng(0))
+    >>> np.bincount(y[rows])
+    array([2, 2, 2])
+    """
+    y = as_labels(y, "y")
+    n = check_int(n, "n", low=1, high=len(y))
+    rng = check_rng(rng)
+    classes, available = np.unique(y, return_counts=True)
+    counts = np.zeros_like(available)
+    left = n
+    for i, k in enumerate(np.argsort(available, kind="stable")):  # the smallest class first
+        counts[k] = min(available[k], left // (len(classes) - i))
+        left -= counts[k]
+    return np.concatenate([rng.permutation(np.flatnonzero(y == c))[:m]
+                           for c, m in zip(classes, counts)]).astype(np.int64)
 
 
 def load_digits_split(

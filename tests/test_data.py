@@ -452,3 +452,48 @@ def test_cache_dir_is_outside_the_repository(monkeypatch, tmp_path):
 def test_mnist1d_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         data.load_mnist1d(**kwargs)
+
+
+# ---------------------------------------------------------------- stratified subsets
+
+
+@pytest.mark.parametrize("n", [100, 250, 1000, 3540])
+def test_stratified_subset_draws_as_many_of_each_class(mnist1d, n):
+    rows = data.stratified_subset(mnist1d.y_train, n, rng=_rng(0))
+    assert rows.dtype == np.int64 and len(rows) == n and len(np.unique(rows)) == n
+    np.testing.assert_array_equal(np.bincount(mnist1d.y_train[rows]), [n // 10] * 10)
+    assert np.all(np.diff(mnist1d.y_train[rows]) >= 0)  # grouped by class, in class order
+    np.testing.assert_array_equal(data.stratified_subset(mnist1d.y_train, n, rng=_rng(0)), rows)
+    if n < 3540:
+        assert not np.array_equal(data.stratified_subset(mnist1d.y_train, n, rng=_rng(1)), rows)
+
+
+def test_stratified_subset_is_each_class_permuted_in_turn(mnist1d):
+    # the draw written out: one permutation per class, classes in order
+    rng, y = _rng(3), mnist1d.y_train
+    want = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:25] for c in range(10)])
+    np.testing.assert_array_equal(data.stratified_subset(y, 250, rng=_rng(3)), want)
+
+
+@pytest.mark.parametrize(("n", "want"), [(9, [3, 3, 3]), (15, [3, 6, 6]), (16, [3, 6, 7]), (23, [3, 10, 10])])
+def test_stratified_subset_spreads_a_small_class_shortfall_over_the_others(n, want):
+    y = np.array([1] * 10 + [0] * 3 + [2] * 10)
+    rows = data.stratified_subset(y, n, rng=_rng(0))
+    np.testing.assert_array_equal(np.bincount(y[rows], minlength=3), want)
+
+
+def test_stratified_subset_of_everything_is_a_permutation(mnist1d):
+    rows = data.stratified_subset(mnist1d.y_train, 3600, rng=_rng(0))
+    np.testing.assert_array_equal(np.sort(rows), np.arange(3600))
+
+
+@pytest.mark.parametrize(("y", "n", "rng", "error", "match"), [
+    (np.zeros(5, dtype=int), 0, _rng(), ValueError, "n must be >= 1, got 0"),
+    (np.zeros(5, dtype=int), 6, _rng(), ValueError, "n must be <= 5, got 6"),
+    (np.zeros(5, dtype=int), 2.0, _rng(), TypeError, "n must be an integer"),
+    (np.zeros(5), 2, _rng(), TypeError, "y must be an integer array"),
+    (np.zeros(5, dtype=int), 2, 0, TypeError, "rng must be a numpy.random.Generator"),
+])
+def test_stratified_subset_rejects_bad_input(y, n, rng, error, match):
+    with pytest.raises(error, match=match):
+        data.stratified_subset(y, n, rng=rng)

@@ -248,12 +248,13 @@ def test_regularization_run_records_every_epoch_and_diagnoses_it(mnist, dropout,
 
 
 def test_regularization_run_is_train_mlp_seeded_on_a_stratified_subset(mnist):
-    from lecturelib.torchkit.widgets import REGULARIZATION_BASE, _stratified_subset, regularization_run
+    from lecturelib.data import stratified_subset
+    from lecturelib.torchkit.widgets import REGULARIZATION_BASE, regularization_run
 
     state = torch.get_rng_state()
     history, _ = regularization_run(dropout=0.3, weight_decay=0.1, seed=2, data=mnist, **FAST)
     assert torch.equal(torch.get_rng_state(), state)
-    rows = _stratified_subset(mnist.y_train, 100, rng=np.random.default_rng(2))
+    rows = stratified_subset(mnist.y_train, 100, rng=np.random.default_rng(2))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(2)  # what seed_everything(2) does to torch
         want = train_mlp(mnist.x_train[rows], mnist.y_train[rows], hidden=[100, 100], activation="relu",
@@ -275,34 +276,6 @@ def test_regularization_run_is_deterministic_and_each_setting_matters(mnist):
     for change in (dict(dropout=0.4), dict(weight_decay=1.0), dict(n_train=250), dict(seed=1)):
         assert run(**change) != first, change
     assert run(data=None) == first  # MNIST-1D by default
-
-
-@pytest.mark.parametrize("n", [100, 250, 1000, 3540])
-def test_stratified_subset_draws_as_many_of_each_class(mnist, n):
-    from lecturelib.torchkit.widgets import _stratified_subset
-
-    rows = _stratified_subset(mnist.y_train, n, rng=np.random.default_rng(0))
-    assert len(rows) == n and len(np.unique(rows)) == n and np.all(np.diff(rows) > 0)
-    np.testing.assert_array_equal(np.bincount(mnist.y_train[rows]), [n // 10] * 10)
-    np.testing.assert_array_equal(_stratified_subset(mnist.y_train, n, rng=np.random.default_rng(0)), rows)
-    if n < 3540:
-        assert not np.array_equal(_stratified_subset(mnist.y_train, n, rng=np.random.default_rng(1)), rows)
-
-
-@pytest.mark.parametrize(("n", "want"), [(9, [3, 3, 3]), (15, [3, 6, 6]), (16, [3, 6, 7]), (23, [3, 10, 10])])
-def test_stratified_subset_spreads_a_small_class_shortfall_over_the_others(n, want):
-    from lecturelib.torchkit.widgets import _stratified_subset
-
-    y = np.array([1] * 10 + [0] * 3 + [2] * 10)
-    rows = _stratified_subset(y, n, rng=np.random.default_rng(0))
-    np.testing.assert_array_equal(np.bincount(y[rows], minlength=3), want)
-
-
-def test_stratified_subset_of_3600_is_the_whole_training_set(mnist):
-    from lecturelib.torchkit.widgets import _stratified_subset
-
-    np.testing.assert_array_equal(_stratified_subset(mnist.y_train, 3600, rng=np.random.default_rng(0)),
-                                  np.arange(3600))
 
 
 def _check_learning_curves(axes, history, diagnosis, heading):

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 
 from .._validation import as_float_array, as_labels, check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
-from ..data import DataSplit, load_mnist1d
+from ..data import DataSplit, load_mnist1d, stratified_subset
 from ..diagnostics import Diagnosis, diagnose_learning_curves
 from ..history import History
 from ..init import INITIALIZER_LABELS, INITIALIZERS
@@ -267,24 +267,6 @@ REGULARIZATION_WEIGHT_DECAYS: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0, 3.0)
 REGULARIZATION_TRAIN_SIZES: tuple[int, ...] = (100, 250, 500, 1000, 3600)
 
 
-def _stratified_subset(y: np.ndarray, n: int, *, rng: np.random.Generator) -> np.ndarray:
-    """Sorted indices of ``n`` entries of ``y``, as equally many of each class as the classes hold.
-
-    ``n // K`` of each of the ``K`` classes when ``n`` is a multiple of ``K``
-    and every class holds that many; a class too small gives all it has and
-    the others make up the difference; the remainder of ``n / K`` goes to the
-    largest classes.  Drawn without replacement by ``rng``.
-    """
-    classes, available = np.unique(y, return_counts=True)
-    counts = np.zeros_like(available)
-    left = n
-    for i, k in enumerate(np.argsort(available, kind="stable")):  # the smallest class first
-        counts[k] = min(available[k], left // (len(classes) - i))
-        left -= counts[k]
-    picks = [rng.choice(np.flatnonzero(y == c), size=m, replace=False) for c, m in zip(classes, counts)]
-    return np.sort(np.concatenate(picks))
-
-
 def _mnist1d(data: DataSplit | None) -> DataSplit:
     if data is None:
         return load_mnist1d()
@@ -360,7 +342,7 @@ def regularization_run(
     seed = check_int(seed, "seed", low=0)
     split = _mnist1d(data)
     n_train = check_int(n_train, "n_train", low=split.n_classes, high=len(split.y_train))
-    rows = _stratified_subset(split.y_train, n_train, rng=np.random.default_rng(seed))
+    rows = stratified_subset(split.y_train, n_train, rng=np.random.default_rng(seed))
     with torch.random.fork_rng(devices=[]):  # dropout draws from torch's global generator
         torch.manual_seed(seed)
         trained = train_mlp(split.x_train[rows], split.y_train[rows], **REGULARIZATION_BASE, epochs=epochs,
