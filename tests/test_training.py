@@ -19,7 +19,7 @@ from torch import nn
 from lecturelib.history import History
 from lecturelib.regularization import EarlyStopping
 from lecturelib.torchkit import training
-from lecturelib.torchkit.training import TrainingDiverged, early_stopping, evaluate, to_tensors, train
+from lecturelib.torchkit.training import TrainingDiverged, early_stopping, evaluate, predict_proba, to_tensors, train
 
 
 def _blobs(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -146,6 +146,40 @@ def test_evaluate_matches_manual_computation(batch_size):
     loss, acc = evaluate(net, x, y, batch_size=batch_size)
     np.testing.assert_allclose(loss, -log_probs[np.arange(len(y)), y].mean(), rtol=1e-12)
     assert acc == np.mean(logits.argmax(axis=1) == y)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 1024])
+def test_predict_proba_is_the_softmax_of_the_logits_in_eval_mode(batch_size):
+    x, y = _blobs(50)
+    net = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 3)).double()
+    net.train()
+    with torch.no_grad():
+        logits = net.eval()(torch.from_numpy(x)).numpy()
+    net.train()
+    p = predict_proba(net, x, batch_size=batch_size)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))  # the softmax written out
+    np.testing.assert_allclose(p, e / e.sum(axis=1, keepdims=True), rtol=1e-12)
+    assert p.dtype == np.float64 and p.shape == (50, 3) and net.training
+    loss, acc = evaluate(net, x, y)  # the same predictions evaluate scores
+    assert acc == np.mean(p.argmax(axis=1) == y)
+    np.testing.assert_allclose(loss, -np.log(p[np.arange(50), y]).mean(), rtol=1e-10)
+
+
+def test_predict_proba_accepts_a_tensor_of_another_dtype():
+    x, _ = _blobs(10)
+    net = _net()  # float32
+    p = predict_proba(net, torch.from_numpy(x))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("x", "error", "match"), [
+    (np.zeros((4, 4), dtype=int), TypeError, "x must be a floating-point array, got dtype int"),
+    (np.zeros(4), ValueError, r"x must have shape \(N, \.\.\.\) with N >= 1 examples, got shape \(4,\)"),
+    (np.zeros((0, 4)), ValueError, r"got shape \(0, 4\)"),
+])
+def test_predict_proba_rejects_bad_input(x, error, match):
+    with pytest.raises(error, match=match):
+        predict_proba(_net(), x)
 
 
 def test_evaluate_uses_eval_mode_and_custom_loss():

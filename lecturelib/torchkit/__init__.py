@@ -14,7 +14,7 @@ autograd, modules and optimizers live here:
   with an optional ``callback(step, model)`` after every optimizer step, an
   ``epoch_callback`` that may stop it, e.g. :func:`early_stopping`, a data
   augmentation ``transform``, :class:`TrainingDiverged` on a nan loss, and
-  a progress bar) and :func:`evaluate`;
+  a progress bar), :func:`evaluate` and :func:`predict_proba`;
 - :mod:`~lecturelib.torchkit.hooks`: per-layer statistics recorded with hooks:
   :func:`layer_statistics` (forward and backward), :func:`hidden_activations`
   and :func:`activation_statistics` (mean, std, saturated and dead units,
@@ -64,11 +64,11 @@ from .models import (
     mlp_to_torch,
     torch_mlp,
 )
-from .training import TrainingDiverged, early_stopping, evaluate, to_tensors, train
+from .training import TrainingDiverged, early_stopping, evaluate, predict_proba, to_tensors, train
 
 __all__ = [
     "MLP_ACTIVATIONS", "NORMS", "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "GaussianNoise",
     "Maxout", "TrainingDiverged", "activation_bins", "activation_statistics", "autograd_graph", "early_stopping",
-    "evaluate", "hidden_activations", "init_for", "init_linear_layers_", "layer_statistics", "mlp_to_torch",
+    "evaluate", "predict_proba", "hidden_activations", "init_for", "init_linear_layers_", "layer_statistics", "mlp_to_torch",
     "to_tensors", "torch_mlp", "train",
 ]

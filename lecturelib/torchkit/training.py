@@ -36,7 +36,7 @@ from .._validation import check_int
 from ..history import History
 
 __all__ = ["BatchCallback", "Callback", "EpochCallback", "LossFn", "Transform", "TrainingDiverged", "to_tensors",
-           "evaluate", "train", "early_stopping", "PROGRESS_ENV"]
+           "evaluate", "predict_proba", "train", "early_stopping", "PROGRESS_ENV"]
 
 #: ``loss_fn(logits, targets) -> scalar``, the mean loss over the batch.
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -249,6 +249,53 @@ def evaluate(
     x, y = to_tensors(x, y, dtype=dtype, device=device)
     batch_size = check_int(batch_size, "batch_size", low=1)
     return _evaluate(model, x, y, _check_loss_fn(loss_fn), batch_size)
+
+
+def predict_proba(model: nn.Module, x: Any, *, batch_size: int = 1024) -> np.ndarray:
+    r"""The softmax of ``model``'s logits on ``x``, in eval mode and without gradients.
+
+    .. math::
+        p_{ik} = \frac{e^{z_{ik}}}{\sum_j e^{z_{ij}}}, \qquad z_i = f(x_i)
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps inputs of shape ``(B, ...)`` to logits of shape ``(B, K)``.
+        Its train/eval mode is restored afterwards.
+    x : ndarray or Tensor of shape (N, ...), floating point
+    batch_size : int, default 1024
+        Examples per forward pass (memory only).
+
+    Returns
+    -------
+    ndarray of float64, shape (N, K)
+        Class probabilities; each row sums to 1 (to the model's precision).
+        ``argmax`` over a row is the prediction :func:`evaluate` scores.
+
+    Examples
+    --------
+    >>> net = nn.Linear(2, 3)
+    >>> predict_proba(net, np.zeros((4, 2))).shape
+    (4, 3)
+    """
+    dtype, device = _model_dtype_device(model)
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+    else:
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            raise TypeError(f"x must be a floating-point array, got dtype {x.dtype}")
+        x = torch.as_tensor(x)
+    if not x.is_floating_point():
+        raise TypeError(f"x must be a floating-point array, got dtype {x.dtype}")
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(f"x must have shape (N, ...) with N >= 1 examples, got shape {tuple(x.shape)}")
+    x = x.to(dtype=dtype, device=device)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    with torch.no_grad(), _mode(model, training=False):
+        probs = [torch.softmax(model(x[start:start + batch_size]), dim=1)
+                 for start in range(0, len(x), batch_size)]
+    return torch.cat(probs).to(device="cpu", dtype=torch.float64).numpy()
 
 
 def _train_epoch(
