@@ -857,6 +857,7 @@ def test_progress_true_draws_a_bar_with_the_last_losses_on_stderr(capsys):
     ("0", True, False), ("0", False, False), (None, True, True), (None, False, False), ("1", False, True),
 ])
 def test_the_automatic_bar_follows_the_terminal_and_lecturelib_progress(monkeypatch, setting, terminal, drawn):
+    monkeypatch.setattr(training, "PROGRESS_DELAY", 0.0)  # short runs draw it too
     if setting is None:
         monkeypatch.delenv("LECTURELIB_PROGRESS", raising=False)
     else:
@@ -865,6 +866,33 @@ def test_the_automatic_bar_follows_the_terminal_and_lecturelib_progress(monkeypa
     monkeypatch.setattr(sys, "stderr", stderr)
     _fit()
     assert ("loss=" in stderr.getvalue()) is drawn
+
+
+def test_the_automatic_bar_waits_for_progress_delay_and_progress_true_does_not(monkeypatch):
+    import tqdm.auto
+    import tqdm.std
+
+    bars = []
+
+    class Recorded(tqdm.std.tqdm):
+        def __init__(self, *args, **kwargs):
+            bars.append(kwargs.get("initial", 0))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recorded)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setenv("LECTURELIB_PROGRESS", "1")
+    monkeypatch.setattr(training, "PROGRESS_DELAY", 1e9)
+    _fit(epochs=4)
+    assert bars == []  # a short run: no bar at all
+    _fit(epochs=4, progress=True)
+    assert bars == [0]  # asked for: from the first epoch
+    clock = iter(range(0, 1000, 10))  # each reading of the clock 10 s later
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(clock)))
+    monkeypatch.setattr(training, "PROGRESS_DELAY", 25.0)
+    _fit(epochs=6)
+    assert bars == [0, 2]  # start at 0 s; epochs 1, 2 end at 10, 20 s; epoch 3 at 30 s: the bar from epoch 3
+    assert "6/6" in sys.stderr.getvalue()
 
 
 def test_the_automatic_bar_is_on_in_a_jupyter_kernel(monkeypatch):

@@ -24,6 +24,7 @@ import importlib.util
 import math
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,6 +61,12 @@ Transform = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 #: The environment variable that switches :func:`train`'s automatic progress bar
 #: off (``"0"``) or on (``"1"``); the book's executed outputs and nbval set ``"0"``.
 PROGRESS_ENV = "LECTURELIB_PROGRESS"
+
+#: Seconds a run must have taken before the automatic progress bar appears
+#: (``progress=None``): the many short runs of a chapter then draw no bar, whose
+#: Jupyter widget costs about a quarter of a short run's time.  ``progress=True``
+#: draws the bar from the first epoch.
+PROGRESS_DELAY = 1.0
 
 
 class TrainingDiverged(FloatingPointError):
@@ -400,22 +407,38 @@ def _show_progress(progress: Any) -> bool:
 
 
 @contextmanager
-def _progress_bar(show: bool, epochs: int) -> Iterator[Callable[[History], None]]:
-    """``update(history)``, to call after every epoch: advances a tqdm bar over epochs, or does nothing."""
+def _progress_bar(show: bool, epochs: int, *, delay: float = 0.0) -> Iterator[Callable[[History], None]]:
+    """``update(history)``, to call after every epoch: advances a tqdm bar over epochs, or does nothing.
+
+    The bar is created at the first epoch that ends ``delay`` seconds or more
+    after this context was entered, and starts at that epoch.
+    """
     if not show:
         yield lambda history: None
         return
     from tqdm.auto import tqdm  # a widget in Jupyter, text on stderr in a terminal
 
-    with tqdm(total=epochs, desc="train", unit="epoch", leave=False) as bar:
-        def update(history: History) -> None:
-            shown = {name: f"{history.last(name):.4g}" for name in ("loss", "val_loss") if name in history}
-            bar.set_postfix(shown, refresh=False)
-            if not bar.update(1):  # drawn at every epoch, however short
-                bar.refresh()
+    start = time.perf_counter()
+    bar = None
 
+    def update(history: History) -> None:
+        nonlocal bar
+        if bar is None:
+            if time.perf_counter() - start < delay:
+                return
+            bar = tqdm(total=epochs, initial=history.steps[-1] - 1, desc="train", unit="epoch", leave=False)
+        shown = {name: f"{history.last(name):.4g}" for name in ("loss", "val_loss") if name in history}
+        bar.set_postfix(shown, refresh=False)
+        if not bar.update(1):  # drawn at every epoch, however short
+            bar.refresh()
+
+    try:
         yield update
-        bar.total = bar.n  # stopped by epoch_callback: a finished bar (after an error, Jupyter's stays red)
+        if bar is not None:
+            bar.total = bar.n  # stopped by epoch_callback: a finished bar (after an error, Jupyter's stays red)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _check_train_setup(model: nn.Module, optimizer: Any, drop_last: Any, stop_on_nonfinite: Any) -> None:
@@ -553,8 +576,10 @@ def train(
         (default) decides automatically: off when the environment variable
         ``LECTURELIB_PROGRESS`` is ``"0"`` (the book's executed outputs and
         nbval set it) or tqdm is not installed, on when it is ``"1"``, in a
-        Jupyter kernel, or when stderr is a terminal, off otherwise.  The bar
-        never changes the results.
+        Jupyter kernel, or when stderr is a terminal, off otherwise; when on,
+        it appears only once the run has taken :data:`PROGRESS_DELAY`
+        seconds (1 s), so that short runs draw none.  ``True`` draws it
+        from the first epoch.  The bar never changes the results.
 
     Returns
     -------
@@ -643,7 +668,8 @@ def train(
     check_finite(initial[0])
     history.record(0, **measure(*initial))
     callback(0, model)
-    with _progress_bar(show_progress, epochs) as update_progress:
+    delay = 0.0 if progress else PROGRESS_DELAY  # progress=True: from the first epoch
+    with _progress_bar(show_progress, epochs, delay=delay) as update_progress:
         for epoch in range(1, epochs + 1):
             loss, accuracy = _train_epoch(model, x, y, optimizer, loss_fn, batch_size, generator, after_step,
                                           drop_last, before_step=check_finite, augment=augment,
