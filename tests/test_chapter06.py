@@ -68,6 +68,51 @@ CLAIMS = {
                          lambda v: v > 1.0),
         "cap_w100_best_epoch": ("the validation minimum comes early in 40",
                                 lambda v: 2 <= v <= 20),
+        # ---- depth sweep: one and three hidden layers of 100 units
+        "cap_d1_train": ("one hidden layer does not fit all 1,000 examples "
+                         "in 40 epochs", lambda v: 0.6 < v < 0.99),
+        "cap_d1_train_lo": ("the range holds the median",
+                            lambda v: 0.5 < v <= _v("cap_d1_train")),
+        "cap_d1_train_hi": ("the range holds the median; no seed fits all",
+                            lambda v: _v("cap_d1_train") <= v < 0.99),
+        "cap_d3_train": ("three hidden layers fit every training example",
+                         lambda v: v >= 0.99),
+        "cap_d3_train_lo": ("the range holds the median",
+                            lambda v: 0.95 <= v <= _v("cap_d3_train")),
+        "cap_d3_train_hi": ("accuracy is at most 1",
+                            lambda v: _v("cap_d3_train") <= v <= 1.0),
+        "cap_d1_val": ("depth hardly moves the validation accuracy",
+                       lambda v: abs(v - _v("cap_w100_val")) < 0.05),
+        "cap_d1_val_lo": ("the range holds the median",
+                          lambda v: 0.2 < v <= _v("cap_d1_val")),
+        "cap_d1_val_hi": ("the range holds the median",
+                          lambda v: _v("cap_d1_val") <= v < 0.55),
+        "cap_d3_val": ("depth hardly moves the validation accuracy",
+                       lambda v: abs(v - _v("cap_w100_val")) < 0.05),
+        "cap_d3_val_lo": ("the range holds the median",
+                          lambda v: 0.2 < v <= _v("cap_d3_val")),
+        "cap_d3_val_hi": ("the range holds the median",
+                          lambda v: _v("cap_d3_val") <= v < 0.55),
+        "cap_d1_gap": ("the gap grows with depth: one layer smallest",
+                       lambda v: 0 < v < _v("cap_w100_gap")),
+        "cap_d3_gap": ("the gap grows with depth: three layers largest",
+                       lambda v: v > _v("cap_w100_gap")),
+        # ---- how sure the nets are of their wrong validation answers
+        "cap_conf_w100": ("the reference nets are sure of their wrong "
+                          "answers: well above the 8-unit nets",
+                          lambda v: 0.5 < v <= 1.0
+                          and v > _v("cap_conf_w8") + 0.2),
+        "cap_conf_w100_lo": ("the range holds the median",
+                             lambda v: 0.5 < v <= _v("cap_conf_w100")),
+        "cap_conf_w100_hi": ("the range holds the median",
+                             lambda v: _v("cap_conf_w100") <= v <= 1.0),
+        "cap_conf_w8": ("a top-class probability is at least 1/10 of ten "
+                        "classes; the 8-unit nets stay unsure",
+                        lambda v: 0.1 <= v < 0.5),
+        "cap_conf_w8_lo": ("the range holds the median",
+                           lambda v: 0.1 <= v <= _v("cap_conf_w8")),
+        "cap_conf_w8_hi": ("the range holds the median",
+                           lambda v: _v("cap_conf_w8") <= v < 0.5),
         # ---- overfit 50 examples (full batch, 40 epochs)
         "cap_tiny_epoch": ("50 examples are fitted within the 40 epochs",
                            lambda v: 1 <= v <= 40),
@@ -100,7 +145,8 @@ CLAIMS = {
         "diag_badval_agree": ("the leak with dropout 0.5: unrepresentative "
                               "validation set (below training)",
                               lambda v: 4 <= v <= 5),
-        "diag_good_agree": ("3,600 examples with augmentation: good fit",
+        "diag_good_agree": ("weight decay 3 on all 3,600 examples, 10 "
+                            "epochs: good fit",
                             lambda v: 4 <= v <= 5),
         "diag_flat_val": ("lr 1e-6 stays at chance, 1 / 10",
                           lambda v: 0.05 < v < 0.2),
@@ -190,6 +236,41 @@ CLAIMS = {
                          lambda v: 0.2 < v < 0.9 and v > _v("diag_dead_l1")),
         "diag_zero_l2": ("ReLU units are off for a large part of the inputs",
                          lambda v: 0.2 < v < 0.9 and v > _v("diag_dead_l2")),
+        "diag_min_agree": ("the smallest of the six agreement counts",
+                           lambda v: v == min(_v(f"diag_{k}_agree") for k in (
+                               "flat", "improving", "overfit", "badtrain",
+                               "badval", "good")) and v >= 4),
+        # ---- a learning rate ten times too large: dead units
+        "diag_ref_val": ("the reference runs' final validation accuracy",
+                         lambda v: v == _v("cap_w100_val")),
+        "diag_ref_val_lo": ("the reference runs' range",
+                            lambda v: v == _v("cap_w100_val_lo")),
+        "diag_ref_val_hi": ("the reference runs' range",
+                            lambda v: v == _v("cap_w100_val_hi")),
+        "diag_fast_dead_l2": ("lr 0.03 kills many second-layer units",
+                              lambda v: 0.3 < v <= 1.0
+                              and v > _v("diag_dead_l2") + 0.3),
+        "diag_fast_dead_l2_lo": ("every seed loses many units",
+                                 lambda v: 0.2 < v <= _v("diag_fast_dead_l2")),
+        "diag_fast_dead_l2_hi": ("the range holds the median; some survive",
+                                 lambda v: _v("diag_fast_dead_l2") <= v < 1.0),
+        "diag_fast_dead_l1": ("the first layer keeps its units",
+                              lambda v: 0.0 <= v < 0.05),
+        "diag_fast_dead_l1_lo": ("the range holds the median",
+                                 lambda v: 0.0 <= v <= _v("diag_fast_dead_l1")),
+        "diag_fast_dead_l1_hi": ("the range holds the median",
+                                 lambda v: _v("diag_fast_dead_l1") <= v < 0.1),
+        "diag_fast_val": ("about the reference's validation accuracy",
+                          lambda v: abs(v - _v("diag_ref_val")) < 0.04),
+        "diag_fast_val_lo": ("the range holds the median",
+                             lambda v: 0.2 < v <= _v("diag_fast_val")),
+        "diag_fast_val_hi": ("the range holds the median",
+                             lambda v: _v("diag_fast_val") <= v < 0.55),
+        "diag_fast_label": ("the prose: a label about the jumpy validation "
+                            "curve, not about dead units",
+                            lambda v: v == "unrepresentative validation set"),
+        "diag_fast_label_agree": ("the label holds on most seeds",
+                                  lambda v: 4 <= v <= 5),
     # --- sec_b ---
         # --- sec_b: ch6-penalties
         "pen_decay_step": ("AdamW's decay factor per step 1 - lr * wd "
@@ -201,6 +282,15 @@ CLAIMS = {
                         lambda v: v in (0.3, 1.0, 3.0)),
         "pen_top_val_loss": ("weight decay 10 is worse than the best strength",
                              lambda v: v > _v("pen_best_val_loss")),
+        "pen_best_conf": ("the best decay's nets are much less sure of their "
+                          "wrong answers than the reference nets",
+                          lambda v: 0.1 <= v < _v("cap_conf_w100") - 0.2),
+        "pen_best_conf_lo": ("the range holds the median",
+                             lambda v: 0.1 <= v <= _v("pen_best_conf")),
+        "pen_best_conf_hi": ("the range holds the median; every seed below "
+                             "every reference net",
+                             lambda v: _v("pen_best_conf") <= v
+                             < _v("cap_conf_w100_lo")),
         "pen_ref_val_loss": ("the reference overfits: validation loss above "
                              "the untrained ln 10", lambda v: 2.0 < v < 4.0),
         "pen_ref_val_loss_lo": ("range <= median",
@@ -450,6 +540,34 @@ CLAIMS = {
                          < 1.5e-3),
         "aug_gain_250_min": ("every seed gains at 250 examples",
                              lambda v: 0 < v <= 0.3),
+        "aug_acc_500_plain": ("500 plain examples: between 250 and 1,000",
+                              lambda v: _v("aug_acc_250_plain") < v
+                              < _v("aug_ref_acc")),
+        "aug_acc_500_plain_lo": ("range below the median",
+                                 lambda v: 0.1 < v <= _v("aug_acc_500_plain")),
+        "aug_acc_500_plain_hi": ("range above the median",
+                                 lambda v: v >= _v("aug_acc_500_plain")),
+        "aug_acc_500": ("AUG on 500 beats plain 500, and lies between AUG on "
+                        "250 and on 1,000",
+                        lambda v: _v("aug_acc_500_plain") < v
+                        and _v("aug_acc_250") < v < _v("aug_acc_1000")),
+        "aug_acc_500_lo": ("range below the median",
+                           lambda v: v <= _v("aug_acc_500")),
+        "aug_acc_500_hi": ("range above the median",
+                           lambda v: v >= _v("aug_acc_500")),
+        "aug_gain_500": ("the gain at 500 examples is the difference of the "
+                         "glued medians and positive",
+                         lambda v: v > 0.02 and abs(
+                             v - (_v("aug_acc_500") - _v("aug_acc_500_plain")))
+                         < 1.5e-3),
+        "aug_gain_500_min": ("every seed gains at 500 examples",
+                             lambda v: 0 < v <= 0.3),
+        "aug_acc_1000_plain": ("the plain 1,000 are the reference runs",
+                               lambda v: v == _v("aug_ref_acc")),
+        "aug_acc_1000_plain_lo": ("the reference runs' range",
+                                  lambda v: v == _v("aug_ref_acc_lo")),
+        "aug_acc_1000_plain_hi": ("the reference runs' range",
+                                  lambda v: v == _v("aug_ref_acc_hi")),
         "aug_acc_1000": ("AUG on 1,000 examples clearly beats the reference "
                          "(about 0.525 against 0.405 when the brief measured it)",
                          lambda v: _v("aug_ref_acc") + 0.05 < v < 0.7),
@@ -708,3 +826,46 @@ CLAIMS = {
     # --- sec_e ---
 
 }
+
+
+# --- Exercise 2: the three runs get their labels whatever the seed ----------
+
+def test_exercise_2_labels_hold_over_seeds_and_the_checker_grades_them():
+    """The runs of Exercise 2 (seed 5 on the page) get the same label from
+    ``diagnose_learning_curves`` on seeds 0 to 5, so the answer does not
+    depend on a lucky seed; and the checker accepts the labels the solution
+    gives and rejects a swap."""
+    import torch
+
+    import lecturelib
+    from lecturelib.data import load_mnist1d, stratified_subset
+    from lecturelib.diagnostics import diagnose_learning_curves
+    from lecturelib.exercises import check_curve_diagnoses
+    from lecturelib.torchkit.experiments import train_mlp
+
+    mnist1d = load_mnist1d()
+    rows = stratified_subset(mnist1d.y_train, 250, rng=np.random.default_rng(0))
+    ref = stratified_subset(mnist1d.y_train, 1000, rng=np.random.default_rng(0))  # the chapter's X, Y
+    base = dict(hidden=[100, 100], activation="relu", weight_init="kaiming_normal", optimizer="adamw",
+                lr=3e-3, batch_size=100, epochs=40, x_val=mnist1d.x_val, y_val=mnist1d.y_val)
+    settings = {"A": dict(x=mnist1d.x_train[rows], y=mnist1d.y_train[rows]),
+                "B": dict(x=mnist1d.x_train, y=mnist1d.y_train, weight_decay=1.0, epochs=15),
+                "C": dict(x=mnist1d.x_train[ref], y=mnist1d.y_train[ref], optimizer="sgd", lr=0.01)}
+    solution = {"A": ("overfit", None), "B": ("good fit", None), "C": ("underfit", "still improving")}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        histories = {}
+        for seed in range(6):
+            for name, kw in settings.items():
+                lecturelib.seed_everything(seed)
+                kw = {**base, **kw}
+                history = train_mlp(kw.pop("x"), kw.pop("y"), seed=seed, **kw).history
+                d = diagnose_learning_curves(history)
+                assert (d.label, d.detail) == solution[name], (name, seed, d)
+                histories[name] = history  # seed 5 last: the page's runs
+    finally:
+        torch.set_num_threads(threads)
+    answers = {name: label for name, (label, _) in solution.items()}
+    assert check_curve_diagnoses(answers, histories) is True
+    assert check_curve_diagnoses({**answers, "A": "good fit", "B": "overfit"}, histories) is False
