@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import textwrap
 import warnings
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -33,8 +34,22 @@ __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_
            "range_test_band", "check_dropout_forward", "CURVE_LABEL_SYNONYMS", "check_curve_diagnoses"]
 
 
+#: Verdicts are wrapped to the width of the book's printed lines.
+VERDICT_WIDTH = 76
+
+
+def _wrap(line: str) -> str:
+    """``line`` wrapped at :data:`VERDICT_WIDTH`, continuation lines indented two more spaces."""
+    if len(line) <= VERDICT_WIDTH:
+        return line
+    indent = line[:len(line) - len(line.lstrip())]
+    return textwrap.fill(line, VERDICT_WIDTH, subsequent_indent=indent + "  ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def _verdict(ok: bool, message: str) -> bool:
-    print(("Correct! " if ok else "Not yet: ") + message)
+    text = ("Correct! " if ok else "Not yet: ") + message
+    print("\n".join(_wrap(line) for line in text.split("\n")))
     return ok
 
 

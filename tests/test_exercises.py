@@ -14,6 +14,29 @@ def _verdict(capsys) -> str:
     return capsys.readouterr().out
 
 
+@pytest.fixture(autouse=True)
+def _one_line_verdicts(monkeypatch):
+    """The tests below read what a verdict says; the wrapping is tested on its own."""
+    from lecturelib import exercises
+
+    monkeypatch.setattr(exercises, "VERDICT_WIDTH", 10_000)
+
+
+def test_long_verdicts_are_wrapped_to_the_page_and_keep_their_words(monkeypatch, capsys):
+    from lecturelib import exercises
+
+    monkeypatch.setattr(exercises, "VERDICT_WIDTH", 76)
+    words = " ".join(f"word{i}" for i in range(60))
+    assert exercises._verdict(False, words + "\n  curve A: " + words + "\n  short") is False
+    out = capsys.readouterr().out
+    lines = out.rstrip("\n").split("\n")
+    assert max(map(len, lines)) <= 76 and len(lines) > 4
+    assert out.split() == ("Not yet: " + words + " curve A: " + words + " short").split()
+    assert lines[-1] == "  short"  # short lines are left as they are
+    assert all(line.startswith("    ") for line in lines[lines.index(next(
+        line for line in lines if line.startswith("  curve A:"))) + 1:-1])  # continuation indented
+
+
 # ------------------------------------------------------------ softmax backward
 
 
