@@ -1,12 +1,15 @@
 # Training Deep Networks: the two commands a fresh machine needs are
 #   make book   -> .venv + the HTML book in _build/html
-#   make test   -> .venv + unit tests + nbval on every chapter
+#   make test   -> .venv + unit tests + nbval on every chapter, on 2 workers
 # Everything else here is a convenience for authors.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers for the test targets (0: one process, as a plain `pytest`).
+# How the work is split between them: conftest.py.
+TEST_WORKERS ?= 2
 # Kernels started by Jupyter must find the venv's python first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -14,7 +17,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make book       build the book into _build/html (creates .venv first)"
-	@echo "make test       unit tests + nbval on every chapter (creates .venv first)"
+	@echo "make test       unit tests + nbval on every chapter (creates .venv first), in 2 pytest-xdist workers (TEST_WORKERS=0: one process)"
 	@echo "make test-browser  the built book and JupyterLab in Chromium (builds the book if stale)"
 	@echo "make lab        JupyterLab on the chapters"
 	@echo "make execute    re-execute every chapter in place (refresh committed outputs)"
@@ -35,16 +38,16 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build --all --warningiserror --keep-going --builder html .
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest chapters
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) chapters
 
 test-browser: $(STAMP)
-	BOOK_MATHJAX_LOCAL=$${BOOK_MATHJAX_LOCAL:-$$(.ci/run mathjax)} $(BIN)/python -m pytest -m browser tests
+	BOOK_MATHJAX_LOCAL=$${BOOK_MATHJAX_LOCAL:-$$(.ci/run mathjax)} $(BIN)/python -m pytest -n $(TEST_WORKERS) -m browser tests
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters

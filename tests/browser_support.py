@@ -160,7 +160,20 @@ def build_book() -> subprocess.CompletedProcess:
 
 
 def ensure_fresh_build() -> str | None:
-    """Build the book when needed. Returns None on success, else the reason it could not be built."""
+    """Build the book when needed. Returns None on success, else the reason it could not be built.
+
+    One build at a time in this checkout (a lock file in ``_build``): pytest
+    processes that get here together (xdist workers, two test runs) take
+    turns, and the later ones find the build fresh.
+    """
+    from filelock import FileLock
+
+    BUILD_DIR.mkdir(exist_ok=True)
+    with FileLock(BUILD_DIR / ".book-build.lock"):
+        return _build_if_stale()
+
+
+def _build_if_stale() -> str | None:
     stale = stale_inputs()
     if not stale:
         return None
