@@ -11,18 +11,23 @@ Parallel runs (pytest-xdist, ``make test`` runs ``pytest -n 2``)
 -----------------------------------------------------------------
 
 nbval runs a notebook's cells in order in one kernel, so every cell of a
-notebook must go to the same worker: ``--dist loadscope`` (set in
-pyproject.toml) sends each module, class or notebook to one worker as a
-whole.  Two changes to that, both only when tests are distributed:
+notebook must go to the same worker. :func:`pytest_xdist_make_scheduler`
+therefore replaces xdist's default scheduling (``--dist load``, one test at a
+time to whichever worker is free) and ``--dist loadscope`` with loadscope's
+rule, which sends each module, class or notebook to one worker as a whole,
+with two changes:
 
 * :func:`work_unit`: each test of :data:`OWN_WORK_UNIT` (a notebook executed
   end to end in Colab's or Binder's environment, up to a minute each) is a
   unit of its own, so those runs spread over the workers instead of all
   landing on the one that gets ``tests/test_reader_environments.py``;
 * :func:`pytest_collection_modifyitems`: the units that run notebooks or a
-  browser go first and the quick unit-test modules last, so the workers
-  finish together (xdist hands out units in collection order, with
-  ``--no-loadscope-reorder``, also in pyproject.toml).
+  browser go first and the quick unit-test modules last, and the scheduler
+  hands units out in that order, so the workers finish together.
+
+Other ``--dist`` modes are left to xdist. Nothing here needs xdist: without
+``-n`` (or with ``-n 0`` or ``-p no:xdist``) pytest runs in one process, in
+its usual order.
 
 Each worker also sets ``OMP_NUM_THREADS`` to its share of the cores (unless it
 is set already), so that the kernels and the worker never run more threads
@@ -60,8 +65,8 @@ def work_unit(nodeid: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: no error when it is not installed
 def pytest_xdist_make_scheduler(config, log):
-    """With ``--dist loadscope``: loadscope, but with the work units of :func:`work_unit`."""
-    if config.getvalue("dist") != "loadscope":
+    """``-n N`` alone (xdist's ``--dist load``) or ``--dist loadscope``: the work units of :func:`work_unit`."""
+    if config.getvalue("dist") not in ("load", "loadscope"):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
@@ -69,6 +74,9 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
 
+    # Hand the units out in collection order (pytest_collection_modifyitems'),
+    # not loadscope's default of the units with the most tests first.
+    config.option.loadscopereorder = False
     return BookScheduling(config, log)
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -26,14 +29,13 @@ def root_conftest():
     return module
 
 
-def test_the_options_are_set():
+def test_make_test_runs_on_workers_and_pytest_in_one_process():
     addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
-    assert "--dist=loadscope" in addopts and "--no-loadscope-reorder" in addopts, addopts
-    assert "-n" not in addopts and not any(a.startswith(("-n", "--numprocesses")) for a in addopts), (
-        "workers belong in the Makefile: `pytest <one notebook>` should run in one process"
+    assert not any(a.startswith(("-n", "--numprocesses", "--dist")) for a in addopts), (
+        "workers belong in the Makefile: `pytest <one notebook>` runs in one process, `-p no:xdist` works"
     )
     makefile = (ROOT / "Makefile").read_text()
-    assert "\t$(BIN)/python -m pytest -n $(TEST_WORKERS)\n" in makefile
+    assert "\ntest: $(STAMP)\n\t$(BIN)/python -m pytest -n $(TEST_WORKERS)\n" in makefile
 
 
 def test_a_notebook_is_one_work_unit(root_conftest):
@@ -93,16 +95,42 @@ def test_a_worker_runs_the_heavy_work_units_first(root_conftest, monkeypatch):
     assert [item.nodeid for item in items] == [order[i] for i in (1, 2, 4, 6, 7, 0, 3, 5)]
 
 
-def test_the_scheduler_uses_the_work_units(root_conftest, pytestconfig, monkeypatch):
+@pytest.mark.parametrize("dist", ["load", "loadscope"])  # load: `-n N` without --dist
+def test_the_scheduler_uses_the_work_units(root_conftest, pytestconfig, monkeypatch, dist):
     pytest.importorskip("xdist")
     from xdist.scheduler import LoadScopeScheduling
 
-    monkeypatch.setattr(pytestconfig.option, "dist", "loadscope")
+    monkeypatch.setattr(pytestconfig.option, "dist", dist, raising=False)
     monkeypatch.setattr(pytestconfig.option, "tx", ["popen", "popen"], raising=False)
+    monkeypatch.setattr(pytestconfig.option, "loadscopereorder", True, raising=False)
     sched = root_conftest.pytest_xdist_make_scheduler(config=pytestconfig, log=None)
     assert isinstance(sched, LoadScopeScheduling)
+    assert pytestconfig.option.loadscopereorder is False  # units go out in collection order
     for nodeid in ("chapters/01_backpropagation.ipynb::Cell 3", "tests/test_layers.py::test_a",
                    "tests/test_reader_environments.py::test_notebook_runs_on_binder[appendix/datasets]"):
         assert sched._split_scope(nodeid) == root_conftest.work_unit(nodeid)
-    monkeypatch.setattr(pytestconfig.option, "dist", "load")
+
+
+@pytest.mark.parametrize("dist", ["each", "loadfile", "worksteal"])
+def test_other_dist_modes_are_left_to_xdist(root_conftest, pytestconfig, monkeypatch, dist):
+    monkeypatch.setattr(pytestconfig.option, "dist", dist, raising=False)
     assert root_conftest.pytest_xdist_make_scheduler(config=pytestconfig, log=None) is None
+
+
+def _pytest(*args: str) -> subprocess.CompletedProcess:
+    """pytest on this file in a fresh process, as a developer would run it (not as an xdist worker)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_ADDOPTS"))}
+    return subprocess.run([sys.executable, "-m", "pytest", *args, "tests/test_parallel.py", "-k", "work_unit"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_pytest_n_2_runs_on_the_book_scheduler():
+    pytest.importorskip("xdist")
+    proc = _pytest("-n", "2", "-v")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "scheduling tests via BookScheduling" in proc.stdout, proc.stdout
+
+
+def test_pytest_runs_without_xdist():
+    proc = _pytest("-q", "-p", "no:xdist")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
