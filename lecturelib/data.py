@@ -11,6 +11,9 @@
 * :func:`load_mnist1d`: MNIST-1D (Greydanus, 2020), 40-point sequences of
   10 classes, generated locally by the ``mnist1d`` package; the same
   :class:`DataSplit` as the digits.
+* :func:`class_split`: a source task and a target task on disjoint classes of
+  one data set, the target with a budget of labels per class (transfer
+  learning, Chapter 7).
 
 Randomness comes only through ``rng`` (:class:`numpy.random.Generator`) or an
 explicit ``seed``; NumPy's and Python's global generators are left as they
@@ -26,6 +29,7 @@ import os
 import random
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -45,6 +49,8 @@ __all__ = [
     "load_mnist1d",
     "stratified_subset",
     "cache_dir",
+    "ClassSplit",
+    "class_split",
 ]
 
 
@@ -672,3 +678,142 @@ def load_mnist1d(
         raw.x, raw.y, test_size=n_val, stratify=raw.y, random_state=seed
     )
     return _make_split(x_train, y_train, x_val, y_val, raw.x_test, raw.y_test, standardize=standardize)
+
+
+# ---------------------------------------------------------------- transfer: source and target classes
+
+
+class ClassSplit(NamedTuple):
+    """A source task and a target task on disjoint classes of one data set (:func:`class_split`).
+
+    Attributes
+    ----------
+    source, target : DataSplit
+        Each with labels remapped to ``0, 1, ..., K - 1`` in the order of
+        ``source_classes`` (``target_classes``); ``target.x_train`` holds
+        only the labelled budget.
+    source_classes, target_classes : tuple of int
+        The original labels: class ``k`` of ``source`` is
+        ``source_classes[k]`` of the data set.
+    """
+
+    source: DataSplit
+    target: DataSplit
+    source_classes: tuple[int, ...]
+    target_classes: tuple[int, ...]
+
+
+def _check_classes(classes: object, name: str, present: np.ndarray) -> tuple[int, ...]:
+    """``classes`` as a tuple of at least two distinct labels that occur in ``present``."""
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a sequence of class labels, got {type(classes).__name__} {classes!r}")
+    out = tuple(check_int(c, f"{name}[{i}]", low=0) for i, c in enumerate(classes))
+    if len(out) < 2:
+        raise ValueError(f"{name} must hold at least two classes, got {out}")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} must hold distinct classes, got {out}")
+    missing = sorted(set(out) - set(present.tolist()))
+    if missing:
+        raise ValueError(f"{name} must name classes of data's training set {sorted(set(present.tolist()))}, "
+                         f"got {out} with {missing} absent")
+    return out
+
+
+def _select_classes(x: np.ndarray, y: np.ndarray, classes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``(x, y)`` whose label is in ``classes``, labels remapped to their position there."""
+    lookup = np.full(max(classes) + 1, -1, dtype=np.int64)
+    lookup[list(classes)] = np.arange(len(classes))
+    keep = np.isin(y, classes)
+    return np.array(x[keep], dtype=np.float64), lookup[y[keep]]
+
+
+def class_split(
+    data: DataSplit,
+    *,
+    source: tuple[int, ...] = (0, 1, 2, 3, 4),
+    target: tuple[int, ...] = (5, 6, 7, 8, 9),
+    labels_per_class: int | None = None,
+    seed: int = 0,
+) -> ClassSplit:
+    r"""Split a data set by class into a source task and a target task with few labels.
+
+    Transfer learning trains a *source* network on one task and reuses it on
+    a related *target* task that has few labelled examples.  Here both tasks
+    come from one data set with disjoint classes: the source task keeps the
+    examples of the ``source`` classes (all of them, in every split), the
+    target task those of the ``target`` classes, of whose training examples
+    only ``labels_per_class`` per class are kept -- the label budget --
+    drawn with :func:`stratified_subset` seeded with ``seed``.  The target's
+    validation and test sets keep every example of the target classes, so
+    budgets are compared on the same test set.  Labels are remapped to
+    ``0, ..., K - 1`` in each task, so that ``source=(0, ..., 4)`` and
+    ``target=(5, ..., 9)`` are both 5-way problems.
+
+    Parameters
+    ----------
+    data : DataSplit
+        E.g. :func:`load_mnist1d` or :func:`load_digits_split`.
+    source, target : sequence of int, default (0, ..., 4) and (5, ..., 9)
+        At least two distinct classes each, disjoint, all present in
+        ``data.y_train``.
+    labels_per_class : int, optional
+        Labelled training examples per target class, ``>= 1`` and at most
+        the training examples of the smallest target class; default all of
+        them (then ``seed`` is not used).
+    seed : int, default 0
+        Seed of the budget's draw, in ``[0, 2**32 - 1]``.  Budgets drawn with
+        the same seed are *not* nested (see :func:`stratified_subset`).
+
+    Returns
+    -------
+    ClassSplit
+        ``source`` and ``target`` :class:`DataSplit` s (``x_*`` of shape
+        ``(n, n_features)``, float64, fresh copies; ``y_*`` of shape
+        ``(n,)``, int64, in ``[0, K)``; ``mean``, ``std`` are ``data``'s),
+        and the original labels of each task's classes.  ``target.x_train``
+        has ``labels_per_class * len(target)`` rows, in the order they have
+        in ``data``.
+
+    References
+    ----------
+    Yosinski, J., Clune, J., Bengio, Y. and Lipson, H. (2014). How
+    transferable are features in deep neural networks? *NeurIPS 27*.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat(np.arange(4), 10)
+    >>> data = DataSplit(rng.standard_normal((40, 3)), y, rng.standard_normal((40, 3)), y,
+    ...                  rng.standard_normal((40, 3)), y, np.zeros(3), np.ones(3))
+    >>> tasks = class_split(data, source=(0, 1), target=(2, 3), labels_per_class=3)
+    >>> tasks.source.y_train.tolist().count(1), np.bincount(tasks.target.y_train).tolist()
+    (10, [3, 3])
+    """
+    if not isinstance(data, DataSplit):
+        raise TypeError(f"data must be a DataSplit (e.g. load_mnist1d()), got {type(data).__name__}")
+    present = np.unique(data.y_train)
+    source = _check_classes(source, "source", present)
+    target = _check_classes(target, "target", present)
+    shared = sorted(set(source) & set(target))
+    if shared:
+        raise ValueError(f"source and target must not share classes, got source={source} and "
+                         f"target={target}, both with {shared}")
+    seed = check_int(seed, "seed", low=0, high=2**32 - 1)
+    splits = {}
+    for task, classes in (("source", source), ("target", target)):
+        parts = [_select_classes(getattr(data, f"x_{part}"), getattr(data, f"y_{part}"), classes)
+                 for part in ("train", "val", "test")]
+        splits[task] = [array for part in parts for array in part]
+    x_train, y_train = splits["target"][:2]
+    if labels_per_class is not None:
+        smallest = int(np.bincount(y_train, minlength=len(target)).min())
+        labels_per_class = check_int(labels_per_class, "labels_per_class", low=1)
+        if labels_per_class > smallest:
+            raise ValueError(f"labels_per_class must be <= {smallest}, the training examples of the smallest "
+                             f"target class, got {labels_per_class}")
+        rows = np.sort(stratified_subset(y_train, labels_per_class * len(target),
+                                         rng=np.random.default_rng(seed)))
+        splits["target"][:2] = x_train[rows], y_train[rows]
+    source_split, target_split = (DataSplit(*splits[task], np.array(data.mean), np.array(data.std))
+                                  for task in ("source", "target"))
+    return ClassSplit(source_split, target_split, source, target)

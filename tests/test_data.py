@@ -497,3 +497,109 @@ def test_stratified_subset_of_everything_is_a_permutation(mnist1d):
 def test_stratified_subset_rejects_bad_input(y, n, rng, error, match):
     with pytest.raises(error, match=match):
         data.stratified_subset(y, n, rng=rng)
+
+
+# ---------------------------------------------------------------- class_split (transfer)
+
+
+def _labels_of(tasks, task, part):
+    """The original labels of one split of a ClassSplit task."""
+    classes = np.array(getattr(tasks, f"{task}_classes"))
+    return classes[getattr(getattr(tasks, task), f"y_{part}")]
+
+
+@pytest.mark.parametrize("part", ["train", "val", "test"])
+def test_class_split_keeps_every_example_of_the_source_classes(mnist1d, part):
+    tasks = data.class_split(mnist1d, labels_per_class=5)
+    y = getattr(mnist1d, f"y_{part}")
+    keep = np.isin(y, (0, 1, 2, 3, 4))
+    np.testing.assert_array_equal(getattr(tasks.source, f"x_{part}"), getattr(mnist1d, f"x_{part}")[keep])
+    np.testing.assert_array_equal(_labels_of(tasks, "source", part), y[keep])
+    np.testing.assert_array_equal(getattr(tasks.source, f"y_{part}"), y[keep])  # 0-4 stay 0-4
+
+
+@pytest.mark.parametrize("part", ["val", "test"])
+def test_class_split_target_evaluation_sets_are_whole_and_remapped(mnist1d, part):
+    tasks = data.class_split(mnist1d, labels_per_class=5)
+    y = getattr(mnist1d, f"y_{part}")
+    keep = np.isin(y, (5, 6, 7, 8, 9))
+    np.testing.assert_array_equal(getattr(tasks.target, f"x_{part}"), getattr(mnist1d, f"x_{part}")[keep])
+    np.testing.assert_array_equal(getattr(tasks.target, f"y_{part}"), y[keep] - 5)
+
+
+@pytest.mark.parametrize("labels_per_class", [1, 5, 20, 100])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_class_split_budget_is_stratified_drawn_from_the_target_classes(mnist1d, labels_per_class, seed):
+    tasks = data.class_split(mnist1d, labels_per_class=labels_per_class, seed=seed)
+    assert tasks.target.x_train.shape == (5 * labels_per_class, 40) and tasks.target.x_train.dtype == np.float64
+    assert tasks.target.y_train.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(tasks.target.y_train, minlength=5), [labels_per_class] * 5)
+    # every budgeted row is a training row of the data set, with its label
+    rows = [np.flatnonzero((mnist1d.x_train == x).all(axis=1)) for x in tasks.target.x_train]
+    assert all(len(r) == 1 for r in rows)
+    rows = np.concatenate(rows)
+    np.testing.assert_array_equal(mnist1d.y_train[rows], _labels_of(tasks, "target", "train"))
+    assert np.all(np.diff(rows) > 0)  # distinct, in the data set's order
+
+
+def test_class_split_budget_is_seeded(mnist1d):
+    a, b, c = (data.class_split(mnist1d, labels_per_class=10, seed=s) for s in (4, 4, 5))
+    np.testing.assert_array_equal(a.target.x_train, b.target.x_train)
+    assert not np.array_equal(a.target.x_train, c.target.x_train)
+
+
+def test_class_split_budget_is_the_stratified_subset_of_that_seed(mnist1d):
+    tasks = data.class_split(mnist1d, labels_per_class=7, seed=2)
+    keep = np.isin(mnist1d.y_train, (5, 6, 7, 8, 9))
+    rows = np.sort(data.stratified_subset(mnist1d.y_train[keep], 35, rng=_rng(2)))
+    np.testing.assert_array_equal(tasks.target.x_train, mnist1d.x_train[keep][rows])
+
+
+def test_class_split_without_a_budget_keeps_every_target_example(mnist1d):
+    tasks = data.class_split(mnist1d)
+    keep = np.isin(mnist1d.y_train, (5, 6, 7, 8, 9))
+    np.testing.assert_array_equal(tasks.target.x_train, mnist1d.x_train[keep])
+
+
+@pytest.mark.parametrize(("source", "target"), [((9, 3), (0, 1, 2)), ([2, 4, 6, 8], np.array([1, 3]))])
+def test_class_split_remaps_labels_in_the_order_given(mnist1d, source, target):
+    tasks = data.class_split(mnist1d, source=source, target=target, labels_per_class=3)
+    assert tasks.source_classes == tuple(source) and tasks.target_classes == tuple(int(t) for t in target)
+    assert tasks.source.n_classes == len(source) and tasks.target.n_classes == len(target)
+    for task in ("source", "target"):
+        for part in ("train", "val", "test"):
+            assert set(_labels_of(tasks, task, part)) <= set(getattr(tasks, f"{task}_classes"))
+    np.testing.assert_array_equal(tasks.source.mean, mnist1d.mean)
+
+
+def test_class_split_returns_copies(mnist1d):
+    before = mnist1d.x_train.copy()
+    tasks = data.class_split(mnist1d, labels_per_class=2)
+    tasks.source.x_train[:] = 0.0
+    tasks.target.x_train[:] = 0.0
+    np.testing.assert_array_equal(mnist1d.x_train, before)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"source": (0, 1, 5), "target": (5, 6)}, ValueError,
+     r"^source and target must not share classes, got source=\(0, 1, 5\) and target=\(5, 6\), both with \[5\]"),
+    ({"source": (0, 0, 1)}, ValueError, r"^source must hold distinct classes, got \(0, 0, 1\)"),
+    ({"target": (5,)}, ValueError, r"^target must hold at least two classes, got \(5,\)"),
+    ({"target": (5, 10)}, ValueError, r"^target must name classes of data's training set .*with \[10\] absent"),
+    ({"target": "56"}, TypeError, "^target must be a sequence of class labels, got str '56'"),
+    ({"source": {0, 1}}, TypeError, "^source must be a sequence of class labels, got set"),
+    ({"source": (0, 1.0)}, TypeError, r"^source\[1\] must be an integer, got float 1.0"),
+    ({"labels_per_class": 0}, ValueError, "^labels_per_class must be >= 1, got 0"),
+    ({"labels_per_class": 10_000}, ValueError,
+     "^labels_per_class must be <= 3[0-9][0-9], the training examples of the smallest target class, got 10000"),
+    ({"labels_per_class": 2.5}, TypeError, "^labels_per_class must be an integer, got float 2.5"),
+    ({"seed": -1}, ValueError, "^seed must be >= 0, got -1"),
+])
+def test_class_split_rejects_bad_input(mnist1d, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        data.class_split(mnist1d, **kwargs)
+
+
+def test_class_split_needs_a_data_split():
+    with pytest.raises(TypeError, match="^data must be a DataSplit .*, got tuple"):
+        data.class_split((np.zeros((4, 2)), np.zeros(4, dtype=int)))
