@@ -8,6 +8,14 @@ Three models of growing inductive bias, for inputs of shape ``(B, n_in)``
 - :func:`conv1d_net`: 1-D convolutions sharing weights along the sequence,
   then a linear head.
 
+The source networks of transfer learning (Chapter 7) are the same models
+with their layers grouped into named blocks, ``block1, block2, ...`` and
+``head``, so that a chapter can freeze, probe and replace them by name
+(:mod:`lecturelib.torchkit.transfer`):
+
+- :func:`mnist1d_cnn`: :func:`conv1d_net` in blocks, optionally with batch norm;
+- :func:`mnist1d_mlp`: :func:`mlp` in blocks, optionally with batch norm.
+
 Each builder draws the initial weights from torch's default initialisation
 under its own ``seed`` (torch's global generator is forked, so it is left as
 it was), so a model is the same whichever cell builds it first.
@@ -21,10 +29,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from .._validation import check_int
-from .models import torch_mlp
+from .._validation import check_int, check_option
+from .models import TORCH_ACTIVATIONS, torch_mlp
 
-__all__ = ["logistic_regression", "mlp", "conv1d_net", "conv_output_length"]
+__all__ = ["logistic_regression", "mlp", "conv1d_net", "conv_output_length", "mnist1d_cnn", "mnist1d_mlp"]
 
 
 def _seeded(build: Callable[[], nn.Module], seed: int) -> nn.Module:
@@ -185,6 +193,25 @@ def conv1d_net(
     >>> net.linear.in_features
     125
     """
+    n_in, n_classes, channels, kernel_sizes, length = _check_conv_args(
+        n_in, n_classes, channels, kernel_sizes, stride, padding)
+
+    def build() -> nn.Sequential:
+        layers: OrderedDict[str, nn.Module] = OrderedDict(unflatten=nn.Unflatten(1, (1, n_in)))
+        for l, k in enumerate(kernel_sizes, start=1):
+            layers[f"conv{l}"] = _conv(l, channels, k, stride, padding)
+            layers[f"relu{l}"] = nn.ReLU()
+        layers["flatten"] = nn.Flatten()
+        layers["linear"] = nn.Linear(channels * length, n_classes)
+        return nn.Sequential(layers)
+
+    return _seeded(build, seed)
+
+
+def _check_conv_args(
+    n_in: int, n_classes: int, channels: int, kernel_sizes: Sequence[int], stride: int, padding: int,
+) -> tuple[int, int, int, list[int], int]:
+    """:func:`conv1d_net`'s arguments checked, and the length of the last feature map."""
     n_in = check_int(n_in, "n_in", low=1)
     n_classes = check_int(n_classes, "n_classes", low=2)
     channels = check_int(channels, "channels", low=1)
@@ -199,16 +226,172 @@ def conv1d_net(
                 f"n_in must be long enough for kernel_sizes {kernel_sizes} with stride {stride} and "
                 f"padding {padding}, got n_in={n_in} (a feature map would be empty)"
             )
+    return n_in, n_classes, channels, kernel_sizes, length
+
+
+def _conv(l: int, channels: int, kernel_size: int, stride: int, padding: int) -> nn.Conv1d:
+    """Convolution ``l`` (from 1) of :func:`conv1d_net`: one input channel for the first, ``channels`` after."""
+    return nn.Conv1d(1 if l == 1 else channels, channels, kernel_size, stride=stride, padding=padding)
+
+
+def _check_bool(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def mnist1d_cnn(
+    n_classes: int = 10, *, n_in: int = 40, channels: int = 25, kernel_sizes: Sequence[int] = (5, 3, 3),
+    stride: int = 2, padding: int = 1, batch_norm: bool = False, seed: int = 0,
+) -> nn.Sequential:
+    r""":func:`conv1d_net` with named blocks, to freeze, probe and transfer by name.
+
+    The same network, with the convolutions grouped into blocks: the
+    children of the returned ``nn.Sequential`` are
+
+    ``unflatten``
+        ``(B, n_in) -> (B, 1, n_in)``;
+    ``block1``, ..., ``blockL``
+        one per kernel size, ``nn.Sequential(conv, [bn,] relu)``: a
+        ``Conv1d`` (stride, padding and ``channels`` as in
+        :func:`conv1d_net`), with ``batch_norm`` a ``BatchNorm1d(channels)``
+        (torch's defaults) between it and the ``ReLU``;
+    ``flatten``, ``head``
+        the last feature map flattened into the linear head.
+
+    Without batch norm, ``mnist1d_cnn(k, seed=s)`` computes exactly what
+    ``conv1d_net(n_classes=k, seed=s)`` computes: its parameters are drawn in
+    the same order under the same seed, so ``block2.conv.weight`` equals
+    ``conv2.weight`` and ``head`` equals ``linear``.  Batch norm adds no
+    random draws, so the convolutions and the head are the same with it.
+    The convolution keeps its bias before batch norm, where its gradient
+    is zero in training mode (as :func:`~lecturelib.torchkit.models.torch_mlp` does).
+
+    Parameters
+    ----------
+    n_classes : int, default 10
+        Outputs of the head, ``>= 2``.
+    n_in, channels, kernel_sizes, stride, padding
+        As in :func:`conv1d_net`.
+    batch_norm : bool, default False
+        A ``BatchNorm1d`` in every block.
+    seed : int, default 0
+        Seed of torch's default initialisation (torch's global generator is
+        left as it was).
+
+    Returns
+    -------
+    nn.Sequential
+        Children ``unflatten, block1, ..., blockL, flatten, head``, mapping
+        ``(B, n_in)`` to logits ``(B, n_classes)``.
+
+    References
+    ----------
+    Greydanus, S. (2020). Scaling down deep learning. arXiv:2011.14439.
+
+    Yosinski, J., Clune, J., Bengio, Y. and Lipson, H. (2014). How
+    transferable are features in deep neural networks? *NeurIPS 27*.
+
+    Examples
+    --------
+    >>> net = mnist1d_cnn(5, batch_norm=True)
+    >>> [name for name, _ in net.named_children()]
+    ['unflatten', 'block1', 'block2', 'block3', 'flatten', 'head']
+    >>> [(name, type(layer).__name__) for name, layer in net.block1.named_children()]
+    [('conv', 'Conv1d'), ('bn', 'BatchNorm1d'), ('relu', 'ReLU')]
+    >>> net(torch.zeros(2, 40)).shape
+    torch.Size([2, 5])
+    """
+    n_in, n_classes, channels, kernel_sizes, length = _check_conv_args(
+        n_in, n_classes, channels, kernel_sizes, stride, padding)
+    batch_norm = _check_bool(batch_norm, "batch_norm")
 
     def build() -> nn.Sequential:
         layers: OrderedDict[str, nn.Module] = OrderedDict(unflatten=nn.Unflatten(1, (1, n_in)))
-        c_in = 1
         for l, k in enumerate(kernel_sizes, start=1):
-            layers[f"conv{l}"] = nn.Conv1d(c_in, channels, k, stride=stride, padding=padding)
-            layers[f"relu{l}"] = nn.ReLU()
-            c_in = channels
+            block: OrderedDict[str, nn.Module] = OrderedDict(conv=_conv(l, channels, k, stride, padding))
+            if batch_norm:
+                block["bn"] = nn.BatchNorm1d(channels)
+            block["relu"] = nn.ReLU()
+            layers[f"block{l}"] = nn.Sequential(block)
         layers["flatten"] = nn.Flatten()
-        layers["linear"] = nn.Linear(channels * length, n_classes)
+        layers["head"] = nn.Linear(channels * length, n_classes)
+        return nn.Sequential(layers)
+
+    return _seeded(build, seed)
+
+
+def mnist1d_mlp(
+    n_classes: int = 10, *, n_in: int = 40, hidden: Sequence[int] = (100, 100), activation: str = "relu",
+    batch_norm: bool = False, seed: int = 0,
+) -> nn.Sequential:
+    r""":func:`mlp` with named blocks, to freeze, probe and transfer by name.
+
+    The children of the returned ``nn.Sequential`` are ``block1``, ...,
+    ``blockL``, one per hidden layer, each ``nn.Sequential(linear, [bn,]
+    act)``, and ``head``, the output ``nn.Linear``.  Without batch norm,
+    ``mnist1d_mlp(k, n_in=n, hidden=h, activation=a, seed=s)`` computes
+    exactly what ``mlp(n, k, hidden=h, activation=a, seed=s)`` computes (the
+    same draws in the same order), and with it the same linear layers with
+    a ``BatchNorm1d`` before every activation.  For the 8x8 digits pass
+    ``n_in=64``.
+
+    Parameters
+    ----------
+    n_classes : int, default 10
+    n_in : int, default 40
+    hidden : sequence of int, default (100, 100)
+        Widths of the hidden layers, at least one.
+    activation : str, default "relu"
+        A name in :data:`~lecturelib.torchkit.models.TORCH_ACTIVATIONS`.
+    batch_norm : bool, default False
+        A ``BatchNorm1d`` between every hidden ``Linear`` and its activation.
+    seed : int, default 0
+        Seed of torch's default initialisation.
+
+    Returns
+    -------
+    nn.Sequential
+        Children ``block1, ..., blockL, head``.
+
+    References
+    ----------
+    Yosinski, J., Clune, J., Bengio, Y. and Lipson, H. (2014). How
+    transferable are features in deep neural networks? *NeurIPS 27*.
+
+    Examples
+    --------
+    >>> net = mnist1d_mlp(5, hidden=[32, 16])
+    >>> net
+    Sequential(
+      (block1): Sequential(
+        (linear): Linear(in_features=40, out_features=32, bias=True)
+        (act): ReLU()
+      )
+      (block2): Sequential(
+        (linear): Linear(in_features=32, out_features=16, bias=True)
+        (act): ReLU()
+      )
+      (head): Linear(in_features=16, out_features=5, bias=True)
+    )
+    """
+    n_in = check_int(n_in, "n_in", low=1)
+    n_classes = check_int(n_classes, "n_classes", low=2)
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence) or len(hidden) == 0:
+        raise TypeError(f"hidden must be a non-empty sequence of layer widths, got {hidden!r}")
+    hidden = [check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(hidden)]
+    activation = check_option(activation, "activation", TORCH_ACTIVATIONS)
+    batch_norm = _check_bool(batch_norm, "batch_norm")
+
+    def build() -> nn.Sequential:
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        for l, (width_in, width) in enumerate(zip([n_in, *hidden], hidden), start=1):
+            block: OrderedDict[str, nn.Module] = OrderedDict(linear=nn.Linear(width_in, width))
+            if batch_norm:
+                block["bn"] = nn.BatchNorm1d(width)
+            block["act"] = TORCH_ACTIVATIONS[activation]()
+            layers[f"block{l}"] = nn.Sequential(block)
+        layers["head"] = nn.Linear(hidden[-1], n_classes)
         return nn.Sequential(layers)
 
     return _seeded(build, seed)
