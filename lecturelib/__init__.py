@@ -9,8 +9,8 @@ every module with torch blocked): the numpy core (``activations``,
 (``plotting`` draws results, ``widgets`` wires an experiment to a plot,
 ``glue``, ``source``, ``exercises``).  Everything that imports torch lives in
 :mod:`lecturelib.torchkit`: the torch twins of the numpy models, the one
-training loop, hook statistics, the chapters' torch experiments and the
-MNIST-1D baselines.
+training loop, hook statistics, the chapters' torch experiments, the
+MNIST-1D baselines and transfer learning.
 """
 
 from __future__ import annotations

@@ -32,7 +32,20 @@ autograd, modules and optimizers live here:
   run inside :func:`train` through its ``batch_callback``;
 - :mod:`~lecturelib.torchkit.autograd`: what autograd keeps for the backward
   pass, counted in bytes;
-- :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models;
+- :mod:`~lecturelib.torchkit.baselines`: the MNIST-1D baseline models, and
+  the same networks in named blocks (:func:`mnist1d_cnn`, :func:`mnist1d_mlp`),
+  the source networks of transfer learning;
+- :mod:`~lecturelib.torchkit.transfer`: transfer learning by the names of a
+  model's top-level children: :func:`freeze` (with batch norm held in eval
+  mode or not) and :func:`unfreeze`, :func:`trainable_parameters` (a
+  :class:`ParameterCounts` table), :func:`replace_head`,
+  :func:`param_groups_with_lr` (discriminative learning rates),
+  :func:`extract_features` and :func:`linear_probe`, and
+  :func:`pretrained_source`, the book's source network trained on MNIST-1D's
+  classes 0-4 and cached on disk;
+- :mod:`~lecturelib.torchkit.checkpoint`: :func:`save_checkpoint` and
+  :func:`load_checkpoint`, a state dict with JSON metadata, written
+  atomically, with an error naming every mismatched key;
 - :mod:`~lecturelib.torchkit.widgets`: explorables that drive a torch
   experiment, with the function that computes each one's data
   (:func:`~lecturelib.torchkit.widgets.activation_snapshots` behind
@@ -44,6 +57,8 @@ Chapters write ``from lecturelib.torchkit import train``.
 
 from __future__ import annotations
 
+from .baselines import mnist1d_cnn, mnist1d_mlp
+from .checkpoint import load_checkpoint, save_checkpoint
 from .hooks import (
     ActivationRecorder,
     ActivationStatistics,
@@ -65,10 +80,27 @@ from .models import (
     torch_mlp,
 )
 from .training import TrainingDiverged, early_stopping, evaluate, predict_proba, to_tensors, train
+from .transfer import (
+    LayerCount,
+    ParameterCounts,
+    PretrainedSource,
+    extract_features,
+    freeze,
+    linear_probe,
+    param_groups_with_lr,
+    pretrained_source,
+    replace_head,
+    trainable_parameters,
+    unfreeze,
+)
 
 __all__ = [
     "MLP_ACTIVATIONS", "NORMS", "ActivationRecorder", "ActivationStatistics", "ActivationTrace", "GaussianNoise",
     "Maxout", "TrainingDiverged", "activation_bins", "activation_statistics", "autograd_graph", "early_stopping",
     "evaluate", "predict_proba", "hidden_activations", "init_for", "init_linear_layers_", "layer_statistics", "mlp_to_torch",
     "to_tensors", "torch_mlp", "train",
+    # transfer learning (Chapter 7)
+    "LayerCount", "ParameterCounts", "PretrainedSource", "extract_features", "freeze", "linear_probe",
+    "load_checkpoint", "mnist1d_cnn", "mnist1d_mlp", "param_groups_with_lr", "pretrained_source", "replace_head",
+    "save_checkpoint", "trainable_parameters", "unfreeze",
 ]

@@ -188,7 +188,7 @@ def load_checkpoint(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]
     ...     load_checkpoint(nn.Linear(4, 2), path)
     Traceback (most recent call last):
     ...
-    ValueError: model does not match the checkpoint ...: shapes differ: weight (2, 3) in the checkpoint, (2, 4) in the model
+    ValueError: model does not match the checkpoint ...: shapes differ: weight (2, 3) in the checkpoint, (2, 4) ...
     """
     model = _check_model(model)
     path = _check_path(path)
