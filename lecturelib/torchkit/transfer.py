@@ -590,8 +590,10 @@ def linear_probe(
     small (thousands of rows, hundreds of features) threads only add
     overhead (on a busy 2-core machine one thread was twice as fast), and a
     multi-threaded fit can stop after a different number of L-BFGS steps,
-    so the result would depend on the machine.  About 0.2-0.4 s for 5,000 x
-    125 features of the book's source network, 1 s for 3,600 x 475.
+    so the result would depend on the machine.  Measured on a busy 2-core
+    machine: 0.4-0.55 s for 5,000 x 125 features of the book's source
+    network (10 classes), 0.2 s for 3,600 x 125 and 0.7 s for 3,600 x 475
+    (5 classes).
 
     References
     ----------
@@ -683,8 +685,9 @@ def pretrained_source(
     with Adam (``lr``) for ``epochs`` epochs of mini-batches of
     ``batch_size`` in :func:`~lecturelib.torchkit.train`, shuffled with
     ``seed``: a fixed number of steps, deterministic for a given torch
-    version and number of threads.  The defaults take 560 steps, about 3 s on
-    one CPU thread, and reach a test accuracy of about 0.98 on classes 0-4.
+    version and number of threads.  The defaults take 560 steps, about 2 s on
+    one CPU thread (plus generating MNIST-1D the first time, about 4 s), and
+    reach a test accuracy of about 0.98 on classes 0-4 (0.977 on one thread).
 
     With ``cache`` the trained model is kept in a file under
     :func:`lecturelib.data.cache_dir` (never in the repository), whose name
