@@ -895,6 +895,27 @@ def test_the_automatic_bar_waits_for_progress_delay_and_progress_true_does_not(m
     assert "6/6" in sys.stderr.getvalue()
 
 
+def test_the_bar_starts_no_monitor_thread(monkeypatch):
+    # tqdm's monitor refreshes bars from a background thread; a Jupyter widget
+    # refreshed from there could hang a headless client (nbclient), so the
+    # bar is drawn by a tqdm class whose monitor_interval is 0
+    import tqdm.auto
+    import tqdm.std
+
+    intervals = []
+
+    class Recorded(tqdm.std.tqdm):
+        def __init__(self, *args, **kwargs):
+            intervals.append(type(self).monitor_interval)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recorded)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    _fit(epochs=3, progress=True)
+    assert intervals == [0]
+    assert Recorded.monitor_interval == tqdm.std.tqdm.monitor_interval == 10  # tqdm itself is left alone
+
+
 def test_the_automatic_bar_is_on_in_a_jupyter_kernel(monkeypatch):
     class Shell:
         kernel = object()

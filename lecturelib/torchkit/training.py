@@ -406,6 +406,17 @@ def _show_progress(progress: Any) -> bool:
     return bool(available and (progress or setting == "1" or _in_jupyter_kernel() or terminal))
 
 
+def _without_monitor(tqdm_class: type) -> type:
+    """``tqdm_class`` without tqdm's monitor thread (``monitor_interval = 0``).
+
+    The monitor wakes every 10 s in a background thread and may refresh a
+    bar from there; a Jupyter widget updated from that thread could leave a
+    headless client (nbclient, nbconvert) waiting forever for a cell to end.
+    Our bar is updated after every epoch anyway, so it needs no monitor.
+    """
+    return type(tqdm_class.__name__, (tqdm_class,), {"monitor_interval": 0})
+
+
 @contextmanager
 def _progress_bar(show: bool, epochs: int, *, delay: float = 0.0) -> Iterator[Callable[[History], None]]:
     """``update(history)``, to call after every epoch: advances a tqdm bar over epochs, or does nothing.
@@ -426,7 +437,8 @@ def _progress_bar(show: bool, epochs: int, *, delay: float = 0.0) -> Iterator[Ca
         if bar is None:
             if time.perf_counter() - start < delay:
                 return
-            bar = tqdm(total=epochs, initial=history.steps[-1] - 1, desc="train", unit="epoch", leave=False)
+            bar = _without_monitor(tqdm)(total=epochs, initial=history.steps[-1] - 1, desc="train", unit="epoch",
+                                         leave=False)
         shown = {name: f"{history.last(name):.4g}" for name in ("loss", "val_loss") if name in history}
         bar.set_postfix(shown, refresh=False)
         if not bar.update(1):  # drawn at every epoch, however short
