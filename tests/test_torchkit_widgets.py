@@ -402,3 +402,24 @@ def test_regularization_names_are_public():
     assert {"REGULARIZATION_BASE", "REGULARIZATION_DROPOUT", "REGULARIZATION_WEIGHT_DECAYS",
             "REGULARIZATION_TRAIN_SIZES", "regularization_run", "regularization_view",
             "regularization_explorer"} <= set(module.__all__)
+
+
+def test_the_widgets_runs_draw_no_progress_bar(monkeypatch, mnist):
+    # the widgets redraw their own figures; a tqdm widget inside their output
+    # is clutter (and, created inside an Output widget, was seen to hang a
+    # headless run), so their training runs pass progress=False
+    from lecturelib.torchkit import experiments, training
+    from lecturelib.torchkit.widgets import regularization_run
+
+    seen = []
+    real = training.train
+
+    def recording_train(*args, **kwargs):
+        seen.append(kwargs.get("progress"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiments, "train", recording_train)
+    monkeypatch.setenv("LECTURELIB_PROGRESS", "1")
+    regularization_run(dropout=0.0, weight_decay=0.0, data=mnist, **FAST)
+    activation_snapshots(np.zeros((20, 4)), np.arange(20) % 2, activation="tanh", depth=2, width=3, epochs=1)
+    assert seen == [False, False]

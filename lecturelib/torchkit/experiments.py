@@ -93,7 +93,7 @@ def train_mlp(
     x_val: Any = None, y_val: Any = None, seed: int = 0, callback: Callable[[int, nn.Module], None] | None = None,
     drop_last: bool = False, weight_decay: float = 0.0, dropout: float = 0.0, input_noise: float = 0.0,
     penalty: Callable[[nn.Module], torch.Tensor] | None = None, transform: Any = None,
-    epoch_callback: Any = None, stop_on_nonfinite: bool = False,
+    epoch_callback: Any = None, stop_on_nonfinite: bool = False, progress: bool | None = None,
 ) -> TrainedMLP:
     r"""Build an MLP from torch's modules, initialise it by name, and train it with :func:`train`.
 
@@ -153,7 +153,7 @@ def train_mlp(
         after every hidden activation, Gaussian noise on the input.  Both
         draw from torch's global generator (seed it, e.g. with
         :func:`lecturelib.seed_everything`).
-    penalty, transform, epoch_callback, stop_on_nonfinite
+    penalty, transform, epoch_callback, stop_on_nonfinite, progress
         Passed to :func:`train`.
 
     Returns
@@ -183,7 +183,7 @@ def train_mlp(
     opt = OPTIMIZERS[optimizer](net.parameters(), lr, momentum, weight_decay)
     history = train(net, x, y, optimizer=opt, epochs=epochs, batch_size=batch_size, x_val=x_val, y_val=y_val,
                     seed=seed, callback=callback, drop_last=drop_last, penalty=penalty, transform=transform,
-                    epoch_callback=epoch_callback, stop_on_nonfinite=stop_on_nonfinite)
+                    epoch_callback=epoch_callback, stop_on_nonfinite=stop_on_nonfinite, progress=progress)
     return TrainedMLP(net, history)
 
 

@@ -149,7 +149,8 @@ def activation_snapshots(
     recorder = ActivationRecorder(x_eval, activation=activation, bins=bins, every=every)
     with torch.random.fork_rng(devices=[]):  # building the modules draws from torch's global generator
         trained = train_mlp(x, y, hidden=[width] * depth, activation=activation, weight_init=weight_init, lr=lr,
-                            epochs=epochs, batch_size=batch_size, seed=seed, callback=recorder)
+                            epochs=epochs, batch_size=batch_size, seed=seed, callback=recorder,
+                            progress=False)  # the widget redraws its figure; no bar inside it
     return ActivationRun(recorder.trace, trained.history)
 
 
@@ -347,7 +348,7 @@ def regularization_run(
         torch.manual_seed(seed)
         trained = train_mlp(split.x_train[rows], split.y_train[rows], **REGULARIZATION_BASE, epochs=epochs,
                             dropout=dropout, weight_decay=weight_decay, x_val=split.x_val, y_val=split.y_val,
-                            seed=seed)
+                            seed=seed, progress=False)  # the widget redraws its figure; no bar inside it
     return trained.history, diagnose_learning_curves(trained.history)
 
 
