@@ -7,6 +7,13 @@ outputs are untouched); the wall time covers kernel start-up and every cell,
 and the peak memory is the largest resident set of that process and its
 kernel (``ru_maxrss`` of ``RUSAGE_SELF`` and ``RUSAGE_CHILDREN``, read inside
 that process).  Budget: each notebook <= 60 s and <= 1.5 GB on 2 cores.
+
+The notebooks run with ``LECTURELIB_PROGRESS=0``, as ``make execute`` and
+nbval run them: with the training loop's Jupyter progress bars on, a
+headless client sometimes waits for a reply the kernel has already sent
+until the cell's timeout (nbclient issue 312; seen here as 600 s stalls in
+Chapters 4 and 6).  A reader's Jupyter draws the bars only for runs longer
+than ``lecturelib.torchkit.training.PROGRESS_DELAY`` (1 s).
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ def measure(path: Path) -> tuple[float, float]:
             f"import notebooks, pathlib, resource; notebooks.run_one(pathlib.Path({str(path)!r})); "
             "print(max(resource.getrusage(who).ru_maxrss "
             "for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    env = {**os.environ, "LECTURELIB_PROGRESS": "0"}  # see the module docstring
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     # measured inside the child: the parent's RUSAGE_CHILDREN keeps the largest peak of
     # every notebook run so far, which would inflate every later row
