@@ -33,7 +33,7 @@ from .._validation import check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
 from ..diagnostics import MAX_DERIVATIVE, SATURATION_BOUNDS, LayerStatistics, dead_fraction
 from .models import MLP_ACTIVATIONS
-from .training import _mode, _model_dtype_device
+from .training import _as_batch, _mode, _model_dtype_device
 
 __all__ = [
     "layer_statistics",
@@ -146,16 +146,6 @@ def layer_statistics(
 def _activation_names() -> list[str]:
     """Every name a hidden layer of the book's networks can have (:data:`~lecturelib.torchkit.models.MLP_ACTIVATIONS`)."""
     return sorted(set(ACTIVATIONS) | set(MLP_ACTIVATIONS))
-
-
-def _as_batch(x: Any, name: str = "x") -> torch.Tensor:
-    """``x`` as a floating tensor of shape ``(N, ...)`` with ``N >= 1``."""
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point array, got dtype {x.dtype}")
-    if x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (N, ...) with N >= 1 examples, got shape {tuple(x.shape)}")
-    return x
 
 
 #: The range of the outputs of the activations that have one.

@@ -186,6 +186,20 @@ def _check_callback(callback: Any) -> Callback:
     return callback
 
 
+def _as_batch(x: Any, name: str = "x") -> torch.Tensor:
+    """``x`` as a floating tensor of shape ``(N, ...)`` with ``N >= 1`` (an array's dtype named as numpy names it)."""
+    if not isinstance(x, torch.Tensor):
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            raise TypeError(f"{name} must be a floating-point array, got dtype {x.dtype}")
+        x = torch.as_tensor(x)
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point array, got dtype {x.dtype}")
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (N, ...) with N >= 1 examples, got shape {tuple(x.shape)}")
+    return x
+
+
 def _check_batch_callback(batch_callback: Any) -> BatchCallback:
     if batch_callback is None:
         return lambda step, loss: None
@@ -286,18 +300,7 @@ def predict_proba(model: nn.Module, x: Any, *, batch_size: int = 1024) -> np.nda
     (4, 3)
     """
     dtype, device = _model_dtype_device(model)
-    if isinstance(x, torch.Tensor):
-        x = x.detach()
-    else:
-        x = np.asarray(x)
-        if x.dtype.kind != "f":
-            raise TypeError(f"x must be a floating-point array, got dtype {x.dtype}")
-        x = torch.as_tensor(x)
-    if not x.is_floating_point():
-        raise TypeError(f"x must be a floating-point array, got dtype {x.dtype}")
-    if x.ndim < 2 or len(x) == 0:
-        raise ValueError(f"x must have shape (N, ...) with N >= 1 examples, got shape {tuple(x.shape)}")
-    x = x.to(dtype=dtype, device=device)
+    x = _as_batch(x).to(dtype=dtype, device=device)
     batch_size = check_int(batch_size, "batch_size", low=1)
     with torch.no_grad(), _mode(model, training=False):
         probs = [torch.softmax(model(x[start:start + batch_size]), dim=1)

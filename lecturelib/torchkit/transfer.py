@@ -43,9 +43,8 @@ from .. import preprocessing
 from .._validation import as_float_array, as_labels, check_int, check_number, check_option
 from .baselines import mnist1d_cnn
 from .checkpoint import load_checkpoint, save_checkpoint
-from .hooks import _as_batch
 from .models import init_linear_layers_
-from .training import _model_dtype_device, evaluate, train
+from .training import _as_batch, _model_dtype_device, evaluate, train
 
 __all__ = ["freeze", "unfreeze", "LayerCount", "ParameterCounts", "trainable_parameters", "replace_head",
            "param_groups_with_lr", "extract_features", "linear_probe", "PretrainedSource", "pretrained_source"]
