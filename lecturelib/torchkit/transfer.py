@@ -26,8 +26,10 @@ are features in deep neural networks? *NeurIPS 27*.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +49,8 @@ from .models import init_linear_layers_
 from .training import _as_batch, _model_dtype_device, evaluate, train
 
 __all__ = ["freeze", "unfreeze", "LayerCount", "ParameterCounts", "trainable_parameters", "replace_head",
-           "param_groups_with_lr", "extract_features", "linear_probe", "PretrainedSource", "pretrained_source"]
+           "param_groups_with_lr", "extract_features", "linear_probe", "FineTuned", "fine_tune",
+           "greedy_layerwise_pretrain", "PretrainedSource", "pretrained_source"]
 
 #: Every batch norm layer (``BatchNorm1d``, ``2d``, ``3d``, their lazy and sync versions).
 _BATCH_NORM = nn.modules.batchnorm._BatchNorm
@@ -630,6 +633,212 @@ def linear_probe(
         probe = LogisticRegression(C=C, max_iter=max_iter).fit(scaler(features), y)
         predicted = probe.predict(scaler(features_val))
     return float(np.mean(predicted == y_val))
+
+
+# ---------------------------------------------------------------- one transfer run, greedy pretraining
+
+
+class FineTuned(NamedTuple):
+    """What :func:`fine_tune` returns.
+
+    Attributes
+    ----------
+    model : nn.Module
+        The trained copy (the model passed in is left unchanged).
+    history : History
+        One entry per epoch of :func:`~lecturelib.torchkit.train`.
+    test_accuracy : float
+        Accuracy on ``data.x_test, data.y_test``.
+    """
+
+    model: nn.Module
+    history: Any
+    test_accuracy: float
+
+
+def fine_tune(
+    model: nn.Module, data: Any, *, lr: float, head_lr: float | None = None, freeze_until: str | None = None,
+    new_head: bool = True, train_bn: bool = True, steps: int = 80, batch_size: int | None = None, seed: int = 0,
+) -> FineTuned:
+    r"""Train a copy of ``model`` on ``data``: one run of a transfer strategy, or of training from scratch.
+
+    The recipe, step by step: deep-copy ``model``; with ``new_head``, give
+    the copy a fresh output layer with one output per class of ``data``
+    (the largest label in ``y_train`` and ``y_test``, plus one;
+    :func:`replace_head`, drawn from a generator seeded
+    with ``seed``); :func:`freeze` its children up to ``freeze_until``;
+    train the rest with Adam, the head at ``head_lr`` and every other
+    trainable parameter at ``lr`` (:func:`param_groups_with_lr`), for
+    ``steps`` mini-batch steps of ``batch_size`` examples
+    (:func:`~lecturelib.torchkit.train`, shuffled with ``seed``); measure
+    the accuracy on the test set.
+
+    Feature extraction is ``freeze_until`` = the last block; fine-tuning
+    the last ``k`` blocks freezes up to the block before them; fine-tuning
+    everything is ``freeze_until=None``, usually with ``head_lr`` larger
+    than ``lr`` (discriminative learning rates: the new head starts from
+    random weights, the body from useful ones).  Training from scratch is
+    a freshly initialized ``model`` with ``new_head=False``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The source network (or a fresh one), with a top-level child named
+        ``head`` or a last child that is an ``nn.Linear``.  Not modified.
+    data : DataSplit
+        ``x_train, y_train`` to train on, ``x_test, y_test`` to measure.
+    lr : float
+        Adam's learning rate for the body, ``> 0``.
+    head_lr : float, optional
+        Adam's learning rate for the head, ``> 0``; default ``lr``.
+    freeze_until : str, optional
+        The last child to freeze (:func:`freeze`); default None freezes
+        nothing.
+    new_head : bool, default True
+        Replace the head before training.
+    train_bn : bool, default True
+        Of :func:`freeze`: whether frozen batch norm layers update their
+        running statistics.
+    steps : int, default 80
+        Gradient steps, ``>= 1``, rounded to whole epochs (at least one).
+    batch_size : int, optional
+        Default: the whole training set (full-batch Adam).
+    seed : int, default 0
+        Seeds the new head and the order of the mini-batches.
+
+    Returns
+    -------
+    FineTuned
+        ``model`` (the trained copy), ``history`` and ``test_accuracy``.
+
+    References
+    ----------
+    Yosinski, J., Clune, J., Bengio, Y. and Lipson, H. (2014). How
+    transferable are features in deep neural networks? *NeurIPS 27*.
+
+    Howard, J. and Ruder, S. (2018). Universal language model fine-tuning
+    for text classification. *ACL*.
+
+    Examples
+    --------
+    >>> from lecturelib.data import DataSplit
+    >>> from lecturelib.torchkit.baselines import mnist1d_mlp
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.standard_normal((40, 4)), np.arange(40) % 2
+    >>> split = DataSplit(x[:20], y[:20], x[20:30], y[20:30], x[30:], y[30:],
+    ...                   np.zeros(4), np.ones(4))
+    >>> run = fine_tune(mnist1d_mlp(3, n_in=4, hidden=[8]), split, lr=1e-3,
+    ...                 head_lr=1e-2, freeze_until="block1", steps=5)
+    >>> run.model.head, len(run.history["loss"])
+    (Linear(in_features=8, out_features=2, bias=True), 6)
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    for name in ("x_train", "y_train", "x_test", "y_test"):
+        if not hasattr(data, name):
+            raise TypeError(f"data must be a DataSplit with x_train, y_train, x_test and y_test, "
+                            f"got {type(data).__name__} without {name}")
+    lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
+    head_lr = lr if head_lr is None else check_number(head_lr, "head_lr", low=0.0, low_inclusive=False)
+    new_head = _check_bool(new_head, "new_head")
+    steps = check_int(steps, "steps", low=1)
+    seed = check_int(seed, "seed", low=0, high=2**63 - 1)
+    n = len(data.y_train)
+    batch_size = n if batch_size is None else check_int(batch_size, "batch_size", low=1)
+    if freeze_until is not None and freeze_until not in _child_names(model):
+        raise ValueError(f"freeze_until must name a top-level child of model, {_child_names(model)}, "
+                         f"got {freeze_until!r}")
+    net = copy.deepcopy(model)
+    if new_head:
+        n_classes = int(max(np.max(as_labels(data.y_train, "data.y_train")),
+                            np.max(as_labels(data.y_test, "data.y_test")))) + 1
+        replace_head(net, n_classes, generator=torch.Generator().manual_seed(seed))
+    head = "head" if "head" in _child_names(net) else _child_names(net)[-1]
+    freeze(net, until=freeze_until, train_bn=train_bn) if freeze_until else unfreeze(net)
+    optimizer = torch.optim.Adam(param_groups_with_lr(net, {head: head_lr}, default=lr))
+    epochs = max(1, round(steps * min(batch_size, n) / n))
+    history = train(net, data.x_train, data.y_train, optimizer=optimizer, epochs=epochs,
+                    batch_size=batch_size, seed=seed)
+    return FineTuned(net, history, evaluate(net, data.x_test, data.y_test)[1])
+
+
+def greedy_layerwise_pretrain(
+    model: nn.Module, x: Any, y: Any, *, optimizer: Any, epochs_per_layer: int, batch_size: int = 64,
+    seed: int = 0, generator: torch.Generator | None = None,
+) -> nn.Module:
+    r"""Greedy layer-wise supervised pretraining: train a deep network one block at a time.
+
+    For ``k = 1, ..., L`` (the children ``block1, ..., blockL`` of
+    ``model``): stack blocks ``1..k`` and an output layer -- a fresh
+    ``nn.Linear`` for ``k < L`` (torch's default initialization, drawn
+    from ``generator``), ``model.head`` itself at ``k = L`` -- and train
+    block ``k`` and that output layer for ``epochs_per_layer`` epochs with
+    blocks ``1..k-1`` frozen.  Each stage is a network only one trainable
+    block deep, so its gradients reach the new block undiminished.
+    Afterwards every parameter is trainable again: fine-tune the whole
+    ``model`` end to end with :func:`~lecturelib.torchkit.train`
+    (Bengio et al., 2007).
+
+    Parameters
+    ----------
+    model : nn.Sequential
+        Children ``block1, ..., blockL, head`` (as
+        :func:`~lecturelib.torchkit.baselines.mnist1d_mlp` builds), the
+        blocks ending in ``nn.Linear``-fed activations; changed in place.
+    x, y : arrays
+        Training examples and integer labels, as :func:`train` takes them.
+    optimizer : callable
+        ``optimizer(params)`` returns a ``torch.optim.Optimizer`` on the
+        trainable parameters of one stage, e.g.
+        ``lambda p: torch.optim.SGD(p, lr=0.5, momentum=0.9)``.
+    epochs_per_layer : int
+        Epochs of each stage, ``>= 1``.
+    batch_size : int, default 64
+    seed : int, default 0
+        Order of the mini-batches in every stage.
+    generator : torch.Generator, optional
+        Draws the temporary output layers; default torch's global generator.
+
+    Returns
+    -------
+    nn.Module
+        ``model``, every parameter trainable.
+
+    References
+    ----------
+    Bengio, Y., Lamblin, P., Popovici, D. and Larochelle, H. (2007). Greedy
+    layer-wise training of deep networks. *NeurIPS 19*.
+
+    Hinton, G. E., Osindero, S. and Teh, Y.-W. (2006). A fast learning
+    algorithm for deep belief nets. *Neural Computation* 18(7).
+    """
+    names = _child_names(model)
+    blocks = [n for n in names if n.startswith("block")]
+    if not blocks or blocks != [f"block{k}" for k in range(1, len(blocks) + 1)] or names[-1] != "head" \
+            or not isinstance(model.head, nn.Linear):
+        raise ValueError(f"model must have children block1, ..., blockL and a last nn.Linear 'head', "
+                         f"got {names}")
+    if not callable(optimizer):
+        raise TypeError(f"optimizer must be a callable params -> torch.optim.Optimizer, "
+                        f"got {type(optimizer).__name__}")
+    epochs_per_layer = check_int(epochs_per_layer, "epochs_per_layer", low=1)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+    for k, name in enumerate(blocks, start=1):
+        if k < len(blocks):
+            linears = [m for m in getattr(model, name).modules() if isinstance(m, nn.Linear)]
+            if not linears:
+                raise ValueError(f"model's blocks must each hold an nn.Linear, got none in {name!r}")
+            head = init_linear_layers_(nn.Linear(linears[-1].out_features, model.head.out_features),
+                                       "linear_default", generator=generator)
+        else:
+            head = model.head
+        stage = nn.Sequential(OrderedDict([(b, getattr(model, b)) for b in blocks[:k]] + [("head", head)]))
+        freeze(stage, until=blocks[k - 2]) if k > 1 else unfreeze(stage)
+        params = [p for p in stage.parameters() if p.requires_grad]
+        train(stage, x, y, optimizer=optimizer(params), epochs=epochs_per_layer, batch_size=batch_size,
+              seed=seed)
+    return unfreeze(model)
 
 
 # ---------------------------------------------------------------- the pretrained source network
