@@ -13,7 +13,7 @@ from lecturelib import data
 from lecturelib.torchkit import transfer
 from lecturelib.torchkit.baselines import mnist1d_cnn, mnist1d_mlp
 from lecturelib.torchkit.checkpoint import save_checkpoint
-from lecturelib.torchkit.training import train
+from lecturelib.torchkit.training import evaluate, train
 from lecturelib.torchkit.transfer import (
     extract_features, freeze, linear_probe, param_groups_with_lr, pretrained_source, replace_head,
     trainable_parameters, unfreeze,
@@ -644,3 +644,338 @@ def test_pretrained_source_rejects_bad_input(cache, kwargs, error, match):
 
 def test_module_exports():
     assert set(transfer.__all__) <= set(dir(transfer))
+
+
+# ---------------------------------------------------------------- fine_tune
+
+
+def _split(n_train: int = 20, n_in: int = 6, n_classes: int = 3, seed: int = 0) -> data.DataSplit:
+    """A tiny DataSplit of random inputs, every class in the training and test sets."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_train + 24, n_in))
+    y = np.arange(n_train + 24) % n_classes
+    return data.DataSplit(x[:n_train], y[:n_train], x[n_train:n_train + 12], y[n_train:n_train + 12],
+                          x[n_train + 12:], y[n_train + 12:], np.zeros(n_in), np.ones(n_in))
+
+
+def _source_mlp(n_classes: int = 4, **kwargs) -> nn.Module:
+    """A small 'source' network, trained a little so that its weights are not the initial ones."""
+    net = mnist1d_mlp(n_classes, n_in=6, hidden=[8, 8], seed=5, **kwargs)
+    x, y = _xy(32, n_in=6, n_classes=n_classes, seed=9)
+    train(net, x, y, optimizer=torch.optim.SGD(net.parameters(), lr=0.1), epochs=1, batch_size=8, progress=False)
+    return net
+
+
+class _OptimizerSpy:
+    """Records every optimizer step torch takes while active: the count, and each parameter's start and lr."""
+
+    def __init__(self):
+        self.steps, self.start, self.types = 0, {}, set()
+
+    def _pre_step(self, optimizer, args, kwargs):
+        self.steps += 1
+        self.types.add(type(optimizer))
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                self.start.setdefault(id(p), (p.detach().clone(), group["lr"]))
+
+    def __enter__(self):
+        from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+        self._handle = register_optimizer_step_pre_hook(self._pre_step)
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.remove()
+
+    def by_name(self, model: nn.Module) -> dict[str, tuple[torch.Tensor, float]]:
+        """``{name: (value before the first step, lr)}`` of the parameters of ``model`` the optimizer held."""
+        return {name: self.start[id(p)] for name, p in model.named_parameters() if id(p) in self.start}
+
+
+def _fine_tune_by_hand(model, split, *, lr, head_lr, freeze_until, new_head, steps, batch_size, seed):
+    """The recipe of fine_tune's docstring, written out: copy, new head, freeze, Adam with two rates, train."""
+    net = copy.deepcopy(model)
+    if new_head:
+        replace_head(net, 3, generator=torch.Generator().manual_seed(seed))  # _split has 3 classes
+    if freeze_until is not None:
+        freeze(net, freeze_until)
+    head = [p for name, p in net.named_parameters() if _child_of(name) == "head"]
+    body = [p for name, p in net.named_parameters() if _child_of(name) != "head" and p.requires_grad]
+    groups = [{"params": body, "lr": lr}] if body else []
+    optimizer = torch.optim.Adam(groups + [{"params": head, "lr": head_lr}])
+    n = len(split.y_train)
+    epochs = steps if batch_size is None else max(1, round(steps * batch_size / n))
+    history = train(net, split.x_train, split.y_train, optimizer=optimizer, epochs=epochs,
+                    batch_size=n if batch_size is None else batch_size, seed=seed, progress=False)
+    return net, history
+
+
+@pytest.mark.parametrize(("freeze_until", "head_lr", "new_head", "batch_size", "seed"), [
+    (None, None, True, None, 0),           # fine-tune all, one rate
+    (None, 1e-2, True, None, 3),           # fine-tune all, discriminative rates
+    ("block1", 1e-2, True, 8, 1),          # fine-tune the last block, mini-batches
+    ("block2", 3e-2, True, None, 0),       # feature extraction
+    (None, None, False, 5, 2),             # from scratch: the model's own head
+])
+def test_fine_tune_is_its_recipe_written_out_by_hand(freeze_until, head_lr, new_head, batch_size, seed):
+    source, split = _source_mlp(3 if not new_head else 4), _split()
+    run = transfer.fine_tune(source, split, lr=1e-3, head_lr=head_lr, freeze_until=freeze_until,
+                             new_head=new_head, steps=6, batch_size=batch_size, seed=seed)
+    net, history = _fine_tune_by_hand(source, split, lr=1e-3, head_lr=1e-3 if head_lr is None else head_lr,
+                                      freeze_until=freeze_until, new_head=new_head, steps=6,
+                                      batch_size=batch_size, seed=seed)
+    assert isinstance(run, transfer.FineTuned) and run.model is not source
+    assert _same_weights(run.model, net)
+    assert run.history.steps == history.steps and run.history.metrics == history.metrics
+    assert run.test_accuracy == evaluate(net, split.x_test, split.y_test)[1]
+    assert run.test_accuracy == evaluate(run.model, split.x_test, split.y_test)[1]
+
+
+@pytest.mark.parametrize(("batch_size", "steps", "epochs", "batches_per_epoch"), [
+    (None, 1, 1, 1),
+    (None, 7, 7, 1),      # full batch: one step per epoch
+    (5, 8, 2, 4),         # 8 * 5 / 20 = 2 epochs exactly
+    (6, 10, 3, 4),        # 10 * 6 / 20 = 3 epochs; the last batch has 2 examples
+    (6, 12, 4, 4),        # 3.6 rounds up
+    (8, 11, 4, 3),        # 4.4 rounds down
+    (3, 1, 1, 7),         # 0.15 epochs: at least one
+    (20, 3, 3, 1),        # a batch of the whole set is full batch
+    (50, 3, 3, 1),        # larger than the set: one batch of all 20, as full batch
+])
+def test_fine_tune_rounds_steps_to_whole_epochs(batch_size, steps, epochs, batches_per_epoch):
+    source, split = _source_mlp(), _split(n_train=20)
+    with _OptimizerSpy() as spy:
+        run = transfer.fine_tune(source, split, lr=1e-3, steps=steps, batch_size=batch_size)
+    assert spy.steps == epochs * batches_per_epoch
+    assert spy.types == {torch.optim.Adam}
+    assert run.history.steps == list(range(epochs + 1))
+
+
+@pytest.mark.parametrize(("freeze_until", "head_lr"), [(None, None), (None, 0.02), ("block1", 0.05),
+                                                        ("block2", 0.1)])
+def test_fine_tune_gives_the_head_head_lr_the_body_lr_and_the_frozen_part_nothing(freeze_until, head_lr):
+    source = _source_mlp()
+    before = _state(source)
+    with _OptimizerSpy() as spy:
+        run = transfer.fine_tune(source, _split(), lr=1e-3, head_lr=head_lr, freeze_until=freeze_until, steps=3)
+    frozen = {"block1", "block2"} if freeze_until == "block2" else {"block1"} if freeze_until == "block1" else set()
+    start = spy.by_name(run.model)
+    assert set(start) == {name for name, _ in run.model.named_parameters() if _child_of(name) not in frozen}
+    for name, (value, lr) in start.items():
+        assert lr == ((1e-3 if head_lr is None else head_lr) if _child_of(name) == "head" else 1e-3), name
+        if _child_of(name) != "head":
+            assert torch.equal(value, before[name]), name  # the body starts from the source's weights
+    for name, p in run.model.named_parameters():
+        assert p.requires_grad == (_child_of(name) not in frozen), name
+        if _child_of(name) in frozen:
+            assert torch.equal(p, before[name]), name
+        else:
+            assert not torch.equal(p, start[name][0]), name
+    assert _same_weights(source, _source_mlp())  # the model passed in is left as it was ...
+    assert all(p.requires_grad for p in source.parameters()) and source.training  # ... frozen nowhere
+
+
+def test_fine_tune_without_a_new_head_starts_from_the_old_one_and_with_one_from_a_seeded_fresh_one():
+    source = _source_mlp(3)
+    with _OptimizerSpy() as spy:
+        run = transfer.fine_tune(source, _split(), lr=1e-3, new_head=False, steps=2)
+    start = spy.by_name(run.model)
+    assert torch.equal(start["head.weight"][0], source.head.weight) and torch.equal(start["head.bias"][0],
+                                                                                   source.head.bias)
+    source = _source_mlp(4)
+    torch.manual_seed(4)
+    want = nn.Linear(8, 3)  # torch's default initialization, drawn from a generator seeded with seed
+    with _OptimizerSpy() as spy:
+        run = transfer.fine_tune(source, _split(), lr=1e-3, steps=2, seed=4)
+    start = spy.by_name(run.model)
+    assert run.model.head.out_features == 3  # the classes of the data, not the source's 4
+    assert torch.equal(start["head.weight"][0], want.weight) and torch.equal(start["head.bias"][0], want.bias)
+
+
+def test_fine_tune_test_accuracy_is_the_accuracy_on_the_test_set():
+    split = _split()
+    run = transfer.fine_tune(_source_mlp(), split, lr=1e-2, steps=5)
+    loss, accuracy = evaluate(run.model, split.x_test, split.y_test)
+    assert run.test_accuracy == accuracy
+    predicted = run.model.eval()(torch.as_tensor(split.x_test, dtype=torch.float32)).argmax(dim=1).numpy()
+    assert run.test_accuracy == np.mean(predicted == split.y_test)
+
+
+@pytest.mark.parametrize("train_bn", [True, False])
+def test_fine_tune_train_bn_false_keeps_the_running_statistics_of_the_frozen_blocks(train_bn):
+    source = mnist1d_cnn(4, channels=4, batch_norm=True, seed=1)
+    before = _bn_stats(source)
+    split = _split(n_in=40)
+    run = transfer.fine_tune(source, split, lr=1e-3, freeze_until="block2", train_bn=train_bn, steps=2)
+    after = _bn_stats(run.model)
+    for key in before:
+        keep = _child_of(key) in ("block1", "block2") and not train_bn
+        assert torch.equal(after[key], before[key]) == keep, key
+    assert all(torch.equal(value, before[key]) for key, value in _bn_stats(source).items())
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda m, s: transfer.fine_tune([m], s, lr=1e-3), TypeError, "^model must be a torch.nn.Module, got list"),
+    (lambda m, s: transfer.fine_tune(m, (s.x_train, s.y_train), lr=1e-3), TypeError,
+     "^data must be a DataSplit with x_train, y_train, x_test and y_test, got tuple without x_train"),
+    (lambda m, s: transfer.fine_tune(m, _NoTest(s), lr=1e-3), TypeError, "^data must be a DataSplit .* without x_test"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=0.0), ValueError, "^lr must be > 0.0, got 0.0"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=-1e-3), ValueError, "^lr must be > 0.0, got -0.001"),
+    (lambda m, s: transfer.fine_tune(m, s, lr="fast"), TypeError, "^lr must be a real number"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, head_lr=0), ValueError, "^head_lr must be > 0.0, got 0"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, steps=0), ValueError, "^steps must be >= 1, got 0"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, steps=2.0), TypeError, "^steps must be an integer"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, batch_size=0), ValueError, "^batch_size must be >= 1, got 0"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, freeze_until="block7"), ValueError,
+     r"^freeze_until must name a top-level child of model, \['block1', 'block2', 'head'\], got 'block7'"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, new_head=1), TypeError, "^new_head must be True or False, got 1"),
+    (lambda m, s: transfer.fine_tune(m, s, lr=1e-3, seed=-1), ValueError, "^seed must be >= 0, got -1"),
+])
+def test_fine_tune_rejects_bad_input(call, error, match):
+    model = mnist1d_mlp(3, n_in=6, hidden=[8, 8])
+    before = _state(model)
+    with pytest.raises(error, match=match):
+        call(model, _split())
+    assert all(torch.equal(value, before[key]) for key, value in model.state_dict().items())
+
+
+class _NoTest:
+    """A split without a test set."""
+
+    def __init__(self, split):
+        self.x_train, self.y_train = split.x_train, split.y_train
+
+
+# ---------------------------------------------------------------- greedy_layerwise_pretrain
+
+
+class _Stages:
+    """An optimizer factory for greedy_layerwise_pretrain that records each stage.
+
+    Per stage: the parameters it was given, the model's weights when it was called (the end of the
+    previous stage) and the number of optimizer steps taken.
+    """
+
+    def __init__(self, model: nn.Module, lr: float = 0.5):
+        self.model, self.lr = model, lr
+        self.params: list[list[nn.Parameter]] = []
+        self.states: list[dict[str, torch.Tensor]] = []
+        self.steps: list[int] = []
+
+    def __call__(self, params):
+        params = list(params)
+        self.params.append(params)
+        self.states.append(_state(self.model))
+        self.steps.append(0)
+        optimizer = torch.optim.SGD(params, lr=self.lr)
+
+        def count(optimizer, args, kwargs):
+            self.steps[-1] += 1
+
+        optimizer.register_step_post_hook(count)
+        return optimizer
+
+    def changed(self, stage: int) -> set[str]:
+        """Names of the model's parameters that stage ``stage`` (0-based) changed."""
+        after = self.states[stage + 1] if stage + 1 < len(self.states) else _state(self.model)
+        return {name for name, _ in self.model.named_parameters()
+                if not torch.equal(self.states[stage][name], after[name])}
+
+
+def _greedy_setup(hidden=(8, 8, 8), n=32, n_in=6, n_classes=3, seed=0):
+    net = mnist1d_mlp(n_classes, n_in=n_in, hidden=list(hidden), activation="sigmoid", seed=seed)
+    x, y = _xy(n, n_in=n_in, n_classes=n_classes, seed=seed)
+    return net, x, y
+
+
+@pytest.mark.parametrize("hidden", [(8, 8, 8), (8, 6, 4), (5,)])
+def test_greedy_stage_k_trains_block_k_and_its_own_output_layer_only(hidden):
+    net, x, y = _greedy_setup(hidden)
+    stages = _Stages(net)
+    names = {id(p): name for name, p in net.named_parameters()}
+    out = transfer.greedy_layerwise_pretrain(net, x, y, optimizer=stages, epochs_per_layer=2, batch_size=8,
+                                             generator=torch.Generator().manual_seed(0))
+    assert out is net and len(stages.params) == len(hidden)
+    for k, params in enumerate(stages.params, start=1):
+        last = k == len(hidden)
+        in_model = {names[id(p)] for p in params if id(p) in names}
+        temporary = [p for p in params if id(p) not in names]
+        want = {f"block{k}.linear.weight", f"block{k}.linear.bias"} | ({"head.weight", "head.bias"} if last else set())
+        assert in_model == want, k
+        if last:
+            assert temporary == []  # the last stage trains model.head itself
+        else:  # a fresh output layer on block k's width
+            assert sorted(tuple(p.shape) for p in temporary) == [(3,), (3, hidden[k - 1])], k
+        assert stages.changed(k - 1) == want, k  # earlier blocks (and later ones) stay as they were
+    assert all(p.requires_grad for p in net.parameters())
+    assert net(torch.zeros(2, 6)).shape == (2, 3)
+
+
+@pytest.mark.parametrize(("epochs_per_layer", "batch_size", "steps_per_stage"), [(1, 64, 1), (3, 10, 12),
+                                                                                  (2, 32, 2)])
+def test_greedy_trains_each_stage_for_epochs_per_layer_epochs(epochs_per_layer, batch_size, steps_per_stage):
+    net, x, y = _greedy_setup(n=32)
+    stages = _Stages(net)
+    transfer.greedy_layerwise_pretrain(net, x, y, optimizer=stages, epochs_per_layer=epochs_per_layer,
+                                       batch_size=batch_size)
+    assert stages.steps == [steps_per_stage] * 3  # 32 examples: ceil(32 / batch_size) steps per epoch
+
+
+def test_greedy_is_deterministic_given_its_seeds():
+    def run(generator_seed: int, seed: int = 0) -> nn.Module:
+        net, x, y = _greedy_setup()
+        return transfer.greedy_layerwise_pretrain(
+            net, x, y, optimizer=lambda p: torch.optim.SGD(p, lr=0.5, momentum=0.9), epochs_per_layer=2,
+            batch_size=8, seed=seed, generator=torch.Generator().manual_seed(generator_seed))
+
+    first = run(0)
+    assert _same_weights(run(0), first)
+    assert not _same_weights(run(1), first)  # other temporary output layers
+    assert not _same_weights(run(0, seed=1), first)  # another order of the batches
+    torch.manual_seed(7)
+    net, x, y = _greedy_setup()
+    a = transfer.greedy_layerwise_pretrain(net, x, y, optimizer=lambda p: torch.optim.SGD(p, lr=0.5),
+                                           epochs_per_layer=1)
+    torch.manual_seed(7)
+    net, x, y = _greedy_setup()
+    b = transfer.greedy_layerwise_pretrain(net, x, y, optimizer=lambda p: torch.optim.SGD(p, lr=0.5),
+                                           epochs_per_layer=1)
+    assert _same_weights(a, b)  # without a generator: torch's global one
+
+
+def _head_not_linear() -> nn.Module:
+    net = mnist1d_mlp(3, n_in=6, hidden=[8, 8])
+    net.head = nn.Sequential(nn.Linear(8, 3))
+    return net
+
+
+def _no_linear_in_block1() -> nn.Module:
+    net = mnist1d_mlp(3, n_in=6, hidden=[6, 8])
+    net.block1 = nn.Sequential(nn.Tanh())
+    return net
+
+
+def _sgd(params):
+    return torch.optim.SGD(params, lr=0.1)
+
+
+@pytest.mark.parametrize(("model", "kwargs", "error", "match"), [
+    (lambda: nn.Sequential(nn.Linear(6, 8), nn.Sigmoid(), nn.Linear(8, 3)), {}, ValueError,
+     r"^model must have children block1, ..., blockL and a last nn.Linear 'head', got \['0', '1', '2'\]"),
+    (lambda: mnist1d_cnn(3), {}, ValueError, "^model's blocks must each hold an nn.Linear, got none in 'block1'"),
+    (_head_not_linear, {}, ValueError, r"^model must have children .*, got \['block1', 'block2', 'head'\]"),
+    (_no_linear_in_block1, {}, ValueError, "^model's blocks must each hold an nn.Linear, got none in 'block1'"),
+    (lambda: [mnist1d_mlp(3, n_in=6)], {}, TypeError, "^model must be a torch.nn.Module, got list"),
+    (lambda: mnist1d_mlp(3, n_in=6), {"optimizer": torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)},
+     TypeError, "^optimizer must be a callable params -> torch.optim.Optimizer, got SGD"),
+    (lambda: mnist1d_mlp(3, n_in=6), {"epochs_per_layer": 0}, ValueError, "^epochs_per_layer must be >= 1, got 0"),
+    (lambda: mnist1d_mlp(3, n_in=6), {"generator": 0}, TypeError,
+     "^generator must be a torch.Generator or None, got int"),
+    (lambda: mnist1d_mlp(3, n_in=6), {"generator": np.random.default_rng(0)}, TypeError,
+     "^generator must be a torch.Generator or None, got Generator"),
+])
+def test_greedy_rejects_bad_input(model, kwargs, error, match):
+    x, y = _xy(16, n_in=6, n_classes=3)
+    with pytest.raises(error, match=match):
+        transfer.greedy_layerwise_pretrain(model(), x, y, **({"optimizer": _sgd, "epochs_per_layer": 1} | kwargs))
