@@ -763,8 +763,9 @@ def fine_tune(
 
 
 def greedy_layerwise_pretrain(
-    model: nn.Module, x: Any, y: Any, *, optimizer: Any, epochs_per_layer: int, batch_size: int = 64,
-    seed: int = 0, generator: torch.Generator | None = None,
+    model: nn.Module, x: Any, y: Any, *, optimizer: Any,
+    epochs_per_layer: int, batch_size: int = 64, seed: int = 0,
+    generator: torch.Generator | None = None,
 ) -> nn.Module:
     r"""Greedy layer-wise supervised pretraining: train a deep network one block at a time.
 
@@ -812,33 +813,53 @@ def greedy_layerwise_pretrain(
     Hinton, G. E., Osindero, S. and Teh, Y.-W. (2006). A fast learning
     algorithm for deep belief nets. *Neural Computation* 18(7).
     """
+    blocks = _check_greedy_args(model, optimizer, epochs_per_layer,
+                                generator)
+    for k, name in enumerate(blocks, start=1):
+        if k < len(blocks):  # a temporary output layer on block k
+            width = _out_features(getattr(model, name))
+            head = init_linear_layers_(
+                nn.Linear(width, model.head.out_features),
+                "linear_default", generator=generator)
+        else:  # the last stage trains the model's own head
+            head = model.head
+        stage = nn.Sequential(OrderedDict(
+            [(b, getattr(model, b)) for b in blocks[:k]] + [("head", head)]))
+        unfreeze(stage)
+        if k > 1:
+            freeze(stage, until=blocks[k - 2])  # blocks 1..k-1 stay fixed
+        params = [p for p in stage.parameters() if p.requires_grad]
+        train(stage, x, y, optimizer=optimizer(params), seed=seed,
+              epochs=epochs_per_layer, batch_size=batch_size)
+    return unfreeze(model)
+
+
+def _out_features(block: nn.Module) -> int:
+    """Outputs of the last ``nn.Linear`` in ``block``."""
+    linears = [m for m in block.modules() if isinstance(m, nn.Linear)]
+    return linears[-1].out_features
+
+
+def _check_greedy_args(model: Any, optimizer: Any, epochs_per_layer: Any, generator: Any) -> list[str]:
+    """Validate :func:`greedy_layerwise_pretrain`'s arguments; the names of the blocks."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     names = _child_names(model)
     blocks = [n for n in names if n.startswith("block")]
     if not blocks or blocks != [f"block{k}" for k in range(1, len(blocks) + 1)] or names[-1] != "head" \
             or not isinstance(model.head, nn.Linear):
         raise ValueError(f"model must have children block1, ..., blockL and a last nn.Linear 'head', "
                          f"got {names}")
+    empty = [b for b in blocks if not any(isinstance(m, nn.Linear) for m in getattr(model, b).modules())]
+    if empty:
+        raise ValueError(f"model's blocks must each hold an nn.Linear, got none in {empty}")
     if not callable(optimizer):
         raise TypeError(f"optimizer must be a callable params -> torch.optim.Optimizer, "
                         f"got {type(optimizer).__name__}")
-    epochs_per_layer = check_int(epochs_per_layer, "epochs_per_layer", low=1)
+    check_int(epochs_per_layer, "epochs_per_layer", low=1)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-    for k, name in enumerate(blocks, start=1):
-        if k < len(blocks):
-            linears = [m for m in getattr(model, name).modules() if isinstance(m, nn.Linear)]
-            if not linears:
-                raise ValueError(f"model's blocks must each hold an nn.Linear, got none in {name!r}")
-            head = init_linear_layers_(nn.Linear(linears[-1].out_features, model.head.out_features),
-                                       "linear_default", generator=generator)
-        else:
-            head = model.head
-        stage = nn.Sequential(OrderedDict([(b, getattr(model, b)) for b in blocks[:k]] + [("head", head)]))
-        freeze(stage, until=blocks[k - 2]) if k > 1 else unfreeze(stage)
-        params = [p for p in stage.parameters() if p.requires_grad]
-        train(stage, x, y, optimizer=optimizer(params), epochs=epochs_per_layer, batch_size=batch_size,
-              seed=seed)
-    return unfreeze(model)
+    return blocks
 
 
 # ---------------------------------------------------------------- the pretrained source network
