@@ -852,7 +852,7 @@ def _check_greedy_args(model: Any, optimizer: Any, epochs_per_layer: Any, genera
                          f"got {names}")
     empty = [b for b in blocks if not any(isinstance(m, nn.Linear) for m in getattr(model, b).modules())]
     if empty:
-        raise ValueError(f"model's blocks must each hold an nn.Linear, got none in {empty}")
+        raise ValueError(f"model's blocks must each hold an nn.Linear, got none in {empty[0]!r}")
     if not callable(optimizer):
         raise TypeError(f"optimizer must be a callable params -> torch.optim.Optimizer, "
                         f"got {type(optimizer).__name__}")
