@@ -423,3 +423,267 @@ def test_the_widgets_runs_draw_no_progress_bar(monkeypatch, mnist):
     regularization_run(dropout=0.0, weight_decay=0.0, data=mnist, **FAST)
     activation_snapshots(np.zeros((20, 4)), np.arange(20) % 2, activation="tanh", depth=2, width=3, epochs=1)
     assert seen == [False, False]
+
+
+# ---------------------------------------------------------------- transfer learning (Chapter 7)
+
+
+@pytest.fixture(scope="module")
+def transfer_setup():
+    """The chapter's data and source network (both cached on disk after the first call)."""
+    from lecturelib.data import load_mnist1d
+    from lecturelib.torchkit.transfer import pretrained_source
+
+    return load_mnist1d(n_samples=10_000), pretrained_source().model
+
+
+def _target(split, labels_per_class, seed):
+    from lecturelib.data import class_split
+
+    return class_split(split, labels_per_class=labels_per_class, seed=seed).target
+
+
+def _same_weights(a, b):
+    state_a, state_b = a.state_dict(), b.state_dict()
+    return state_a.keys() == state_b.keys() and all(torch.equal(state_a[k], state_b[k]) for k in state_a)
+
+
+@pytest.mark.parametrize("frozen_blocks", [0, 2])
+def test_transfer_run_is_the_chapters_fine_tune_call(transfer_setup, frozen_blocks):
+    from lecturelib.torchkit.transfer import fine_tune
+    from lecturelib.torchkit.widgets import TRANSFER_FINE_TUNE, transfer_run
+
+    split, source = transfer_setup
+    run = transfer_run(5, "transfer", frozen_blocks, seed=1, source=source, data=split)
+    want = fine_tune(source, _target(split, 5, 1), lr=1e-3, head_lr=1e-2,
+                     freeze_until=None if frozen_blocks == 0 else f"block{frozen_blocks}", seed=1)
+    assert run.test_accuracy == want.test_accuracy
+    assert _same_weights(run.model, want.model)
+    assert run.history.metrics == want.history.metrics and run.history.steps == list(range(81))
+    assert TRANSFER_FINE_TUNE == dict(lr=1e-3, head_lr=1e-2)
+
+
+def test_transfer_run_scratch_is_a_fresh_network_and_ignores_frozen_blocks(transfer_setup):
+    from lecturelib.torchkit.baselines import mnist1d_cnn
+    from lecturelib.torchkit.transfer import fine_tune, trainable_parameters
+    from lecturelib.torchkit.widgets import TRANSFER_SCRATCH, TRANSFER_SCRATCH_SEED_OFFSET, transfer_run
+
+    split, source = transfer_setup
+    run = transfer_run(5, "scratch", 3, seed=2, source=source, data=split)
+    want = fine_tune(mnist1d_cnn(5, seed=1002), _target(split, 5, 2), lr=1e-2, new_head=False, seed=2)
+    assert run.test_accuracy == want.test_accuracy and _same_weights(run.model, want.model)
+    other = transfer_run(5, "scratch", 0, seed=2, source=source, data=split)
+    assert other.test_accuracy == run.test_accuracy and _same_weights(other.model, run.model)
+    counts = trainable_parameters(run.model)
+    assert counts.trainable == counts.total  # nothing frozen
+    assert (TRANSFER_SCRATCH, TRANSFER_SCRATCH_SEED_OFFSET) == (dict(lr=1e-2, new_head=False), 1000)
+
+
+def test_feature_extraction_leaves_the_blocks_and_the_source_unchanged(transfer_setup):
+    from lecturelib.torchkit.transfer import trainable_parameters
+    from lecturelib.torchkit.widgets import transfer_run
+
+    split, source = transfer_setup
+    before = {k: v.clone() for k, v in source.state_dict().items()}
+    grads = [p.requires_grad for p in source.parameters()]
+    run = transfer_run(5, "transfer", 3, source=source, data=split)
+    assert all(torch.equal(before[k], v) for k, v in source.state_dict().items())
+    assert [p.requires_grad for p in source.parameters()] == grads
+    for block in ("block1", "block2", "block3"):
+        assert _same_weights(getattr(run.model, block), getattr(source, block)), block
+    assert not torch.equal(run.model.head.weight, source.head.weight)
+    counts = trainable_parameters(run.model)
+    assert (counts.trainable, counts["head"].trainable) == (630, 630)
+
+
+def test_transfer_run_defaults_and_seed(transfer_setup):
+    from lecturelib.torchkit.widgets import transfer_run
+
+    split, source = transfer_setup
+    state = torch.get_rng_state()
+    run = transfer_run(5, "transfer", source=source, data=split)
+    assert torch.equal(torch.get_rng_state(), state)
+    default = transfer_run(5, "transfer")  # the cached source, MNIST-1D of 10,000 sequences, 3 blocks frozen, seed 0
+    assert default.test_accuracy == run.test_accuracy and _same_weights(default.model, run.model)
+    assert transfer_run(5, "transfer", seed=1, source=source, data=split).history.metrics != run.history.metrics
+
+
+def test_transfer_run_draws_no_progress_bar(transfer_setup, monkeypatch):
+    from lecturelib.torchkit import training, transfer
+    from lecturelib.torchkit.widgets import transfer_run
+
+    seen = []
+    real = transfer.train
+
+    def recording_train(*args, **kwargs):
+        seen.append(training._show_progress(kwargs.get("progress")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transfer, "train", recording_train)
+    monkeypatch.setenv("LECTURELIB_PROGRESS", "1")
+    split, source = transfer_setup
+    transfer_run(1, "transfer", source=source, data=split)
+    transfer_run(1, "scratch", source=source, data=split)
+    assert seen == [False, False]
+    assert training.os.environ["LECTURELIB_PROGRESS"] == "1"  # restored
+
+
+def _check_transfer_axes(ax, run, heading):
+    (line,) = ax.lines
+    assert_allclose(line.get_xdata(), range(81))
+    assert_allclose(line.get_ydata(), run.history["loss"])
+    assert ax.get_xlabel() == "epoch (one full-batch Adam step each)"
+    assert ax.get_ylabel() == "training loss (cross-entropy)"
+    assert ax.get_yscale() == "log" and ax.get_ylim() == (1e-5, 10.0)  # fixed, whatever the run
+    assert ax.get_title() == heading
+    assert all(len(line) <= 60 for line in heading.split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("setting", "heading"),
+    [
+        ((5, "transfer", 3), "transfer, 3 blocks frozen, 5 labels/class\n"
+                             "test accuracy {acc:.3f}, 630 of 4,580 parameters train"),
+        ((100, "transfer", 1), "transfer, 1 block frozen, 100 labels/class\n"
+                               "test accuracy {acc:.3f}, 4,430 of 4,580 parameters train"),
+        ((1, "scratch", 2), "scratch (frozen blocks do not apply), 1 label/class\n"
+                            "test accuracy {acc:.3f}, 4,580 of 4,580 parameters train"),
+    ],
+    ids=["feature-extraction", "one-block-frozen", "scratch"],
+)
+def test_transfer_view_draws_the_loss_of_the_run_and_returns_it(transfer_setup, setting, heading):
+    from lecturelib.torchkit.widgets import transfer_run, transfer_view
+
+    split, source = transfer_setup
+    fig, axes = plt.subplots(1, 2)
+    run = transfer_view(*setting, source=source, data=split, ax=axes[1])
+    assert plt.get_fignums() == [fig.number] and len(axes[0].lines) == 0
+    want = transfer_run(*setting, source=source, data=split)
+    assert run.test_accuracy == want.test_accuracy and _same_weights(run.model, want.model)
+    _check_transfer_axes(axes[1], run, heading.format(acc=run.test_accuracy))
+
+
+def test_transfer_view_draws_a_new_figure_by_default(transfer_setup):
+    from lecturelib.torchkit.widgets import transfer_view
+
+    split, source = transfer_setup
+    run = transfer_view(1, "transfer", 0, source=source, data=split)
+    assert len(plt.get_fignums()) == 1
+    _check_transfer_axes(_latest_figure().axes[0], run, "transfer, 0 blocks frozen, 1 label/class\n"
+                         f"test accuracy {run.test_accuracy:.3f}, 4,580 of 4,580 parameters train")
+
+
+def test_transfer_explorer_controls_and_first_drawing(transfer_setup, callback_errors):
+    from lecturelib.torchkit.widgets import transfer_explorer, transfer_run
+
+    split, source = transfer_setup
+    w = transfer_explorer(source=source, data=split)
+    assert isinstance(w, widgets.interactive)
+    labels, strategy, frozen, seed = w.children[:4]
+    assert isinstance(labels, widgets.Dropdown) and labels.options == (1, 5, 20, 100) and labels.value == 5
+    assert isinstance(strategy, widgets.Dropdown) and strategy.options == ("transfer", "scratch")
+    assert strategy.value == "transfer"
+    assert isinstance(frozen, widgets.IntSlider) and (frozen.value, frozen.min, frozen.max) == (3, 0, 3)
+    assert isinstance(seed, widgets.IntSlider) and (seed.value, seed.min, seed.max) == (0, 0, 4)
+    assert not frozen.continuous_update and not seed.continuous_update and not frozen.disabled
+    assert callback_errors() == [] and len(plt.get_fignums()) == 1
+    run = transfer_run(5, "transfer", 3, 0, source=source, data=split)  # the chapter's reference setting
+    _check_transfer_axes(_latest_figure().axes[0], run, "transfer, 3 blocks frozen, 5 labels/class\n"
+                         f"test accuracy {run.test_accuracy:.3f}, 630 of 4,580 parameters train")
+
+
+def test_transfer_explorer_redraws_and_computes_each_run_once(transfer_setup, callback_errors, monkeypatch):
+    import lecturelib.torchkit.widgets as module
+
+    calls = []
+    original = module.transfer_run
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "transfer_run", counting)
+    monkeypatch.setattr(module, "pretrained_source", lambda: pytest.fail("the source was loaded again"))
+    monkeypatch.setattr(module, "load_mnist1d", lambda **kwargs: pytest.fail("the data were loaded again"))
+    split, source = transfer_setup
+    w = module.transfer_explorer(source=source, data=split)
+    labels, strategy, frozen, seed = w.children[:4]
+    labels.value = 1
+    frozen.value = 0
+    strategy.value = "scratch"
+    assert frozen.disabled
+    frozen.value = 2  # does not matter for scratch: redrawn, not retrained
+    strategy.value = "transfer"
+    assert not frozen.disabled
+    frozen.value = 0  # back to an earlier run
+    assert callback_errors() == []
+    assert calls == [(5, "transfer", 3, 0), (1, "transfer", 3, 0), (1, "transfer", 0, 0), (1, "scratch", 0, 0),
+                     (1, "transfer", 2, 0)]
+    assert len(plt.get_fignums()) == 7
+    run = original(1, "transfer", 0, 0, source=source, data=split)
+    _check_transfer_axes(_latest_figure().axes[0], run, "transfer, 0 blocks frozen, 1 label/class\n"
+                         f"test accuracy {run.test_accuracy:.3f}, 4,580 of 4,580 parameters train")
+    ylims = {fig.axes[0].get_ylim() for fig in map(plt.figure, plt.get_fignums())}
+    assert ylims == {(1e-5, 10.0)}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"strategy": "foo"}, ValueError, r"^strategy must be one of \['transfer', 'scratch'\], got 'foo'"),
+        ({"strategy": 1}, ValueError, r"^strategy must be one of \['transfer', 'scratch'\], got 1"),
+        ({"frozen_blocks": 4}, ValueError, "^frozen_blocks must be <= 3, got 4"),
+        ({"frozen_blocks": -1}, ValueError, "^frozen_blocks must be >= 0, got -1"),
+        ({"frozen_blocks": 1.0}, TypeError, "^frozen_blocks must be an integer, got float 1.0"),
+        ({"labels_per_class": 0}, ValueError, "^labels_per_class must be >= 1, got 0"),
+        ({"labels_per_class": "5"}, TypeError, "^labels_per_class must be an integer, got str '5'"),
+        ({"labels_per_class": True}, TypeError, "^labels_per_class must be an integer, got bool True"),
+        ({"labels_per_class": 10_000}, ValueError, "^labels_per_class must be <= "),
+        ({"seed": -1}, ValueError, "^seed must be >= 0, got -1"),
+        ({"seed": 0.5}, TypeError, "^seed must be an integer, got float 0.5"),
+        ({"source": "cnn"}, TypeError, r"^source must be a torch.nn.Module \(e.g. pretrained_source\(\).model\)"),
+        ({"data": "mnist1d"}, TypeError, r"^data must be a lecturelib.data.DataSplit"),
+    ],
+)
+def test_transfer_run_and_view_reject_bad_arguments(transfer_setup, kwargs, error, match):
+    from lecturelib.torchkit.widgets import transfer_run, transfer_view
+
+    split, source = transfer_setup
+    args = dict(labels_per_class=5, strategy="transfer", frozen_blocks=3, seed=0, source=source, data=split)
+    args |= kwargs
+    with pytest.raises(error, match=match):
+        transfer_run(**args)
+    with pytest.raises(error, match=match):
+        transfer_view(**args)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    ("function", "kwargs", "error", "match"),
+    [
+        ("view", {"ax": "axes"}, TypeError, "^ax must be a matplotlib Axes or None, got str"),
+        ("view", {"loss_ylim": (0.0, 10.0)}, ValueError, r"^loss_ylim must be positive for the log axis"),
+        ("view", {"loss_ylim": (10.0, 1.0)}, ValueError, r"^loss_ylim must have low < high"),
+        ("explorer", {"loss_ylim": (1.0,)}, ValueError, r"^loss_ylim must be a pair \(low, high\)"),
+        ("explorer", {"source": 3}, TypeError, "^source must be a torch.nn.Module"),
+        ("explorer", {"data": (1, 2)}, TypeError, "^data must be a lecturelib.data.DataSplit"),
+    ],
+)
+def test_transfer_view_and_explorer_reject_bad_arguments(transfer_setup, function, kwargs, error, match):
+    from lecturelib.torchkit.widgets import transfer_explorer, transfer_view
+
+    split, source = transfer_setup
+    with pytest.raises(error, match=match):
+        if function == "view":
+            transfer_view(5, "transfer", source=source, data=split, **kwargs)
+        else:
+            transfer_explorer(**(dict(source=source, data=split) | kwargs))
+    assert plt.get_fignums() == []  # nothing drawn before the arguments were checked
+
+
+def test_transfer_names_are_public():
+    import lecturelib.torchkit.widgets as module
+
+    assert {"TRANSFER_STRATEGIES", "TRANSFER_LABELS_PER_CLASS", "TRANSFER_SEEDS", "TRANSFER_N_SAMPLES",
+            "TRANSFER_FINE_TUNE", "TRANSFER_SCRATCH", "TRANSFER_SCRATCH_SEED_OFFSET", "TRANSFER_LOSS_YLIM",
+            "transfer_run", "transfer_view", "transfer_explorer"} <= set(module.__all__)

@@ -1,16 +1,19 @@
 """Explorables that drive a torch experiment: each wires a computation to a plotting function.
 
 The computation is a plain function that returns data (:func:`activation_snapshots`,
-:func:`regularization_run`), so that a chapter draws the printed book's static
-figure from the same call the widget makes (:func:`regularization_view`); the
-widget (:func:`activation_explorer`, :func:`regularization_explorer`) only
-connects controls to it and to :mod:`lecturelib.plotting`.  The widgets need a
-running kernel.
+:func:`regularization_run`, :func:`transfer_run`), so that a chapter draws the
+printed book's static figure from the same call the widget makes
+(:func:`regularization_view`, :func:`transfer_view`); the widget
+(:func:`activation_explorer`, :func:`regularization_explorer`,
+:func:`transfer_explorer`) only connects controls to it and to
+:mod:`lecturelib.plotting`.  The widgets need a running kernel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import ipywidgets as widgets
@@ -18,21 +21,29 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from torch import nn
 
 from .._validation import as_float_array, as_labels, check_int, check_number, check_option
 from ..activations import ACTIVATIONS, get_activation
-from ..data import DataSplit, load_mnist1d, stratified_subset
+from ..data import DataSplit, class_split, load_mnist1d, stratified_subset
 from ..diagnostics import Diagnosis, diagnose_learning_curves
 from ..history import History
 from ..init import INITIALIZER_LABELS, INITIALIZERS
-from ..plotting import _check_limits, _choose_layers, plot_functions, plot_histograms_by_layer, plot_learning_curves
+from ..plotting import (_check_limits, _choose_layers, color, plot_functions, plot_histograms_by_layer,
+                        plot_learning_curves)
+from .baselines import mnist1d_cnn
 from .experiments import train_mlp
 from .hooks import ActivationRecorder, ActivationTrace, _check_bins
 from .models import TORCH_ACTIVATIONS, init_for
+from .training import PROGRESS_ENV
+from .transfer import FineTuned, fine_tune, pretrained_source, trainable_parameters
 
 __all__ = ["ActivationRun", "activation_snapshots", "explorer_activations", "activation_explorer",
            "REGULARIZATION_BASE", "REGULARIZATION_DROPOUT", "REGULARIZATION_WEIGHT_DECAYS",
-           "REGULARIZATION_TRAIN_SIZES", "regularization_run", "regularization_view", "regularization_explorer"]
+           "REGULARIZATION_TRAIN_SIZES", "regularization_run", "regularization_view", "regularization_explorer",
+           "TRANSFER_STRATEGIES", "TRANSFER_LABELS_PER_CLASS", "TRANSFER_SEEDS", "TRANSFER_N_SAMPLES",
+           "TRANSFER_FINE_TUNE", "TRANSFER_SCRATCH", "TRANSFER_SCRATCH_SEED_OFFSET", "TRANSFER_LOSS_YLIM",
+           "transfer_run", "transfer_view", "transfer_explorer"]
 
 
 class ActivationRun(NamedTuple):
@@ -443,4 +454,289 @@ def regularization_explorer(
                                              value=0.0, description="weight decay", continuous_update=False),
         n_train=widgets.SelectionSlider(options=list(REGULARIZATION_TRAIN_SIZES), value=1000,
                                         description="examples", continuous_update=False),
+    )
+
+
+# ---------------------------------------------------------------- transfer learning (Chapter 7)
+
+
+#: The strategies :func:`transfer_run` offers: reuse the pretrained source network, or train a fresh one.
+TRANSFER_STRATEGIES: tuple[str, ...] = ("transfer", "scratch")
+#: The label budgets (labelled training examples per target class) :func:`transfer_explorer` offers.
+TRANSFER_LABELS_PER_CLASS: tuple[int, ...] = (1, 5, 20, 100)
+#: The seeds :func:`transfer_explorer` offers: (min, max).
+TRANSFER_SEEDS: tuple[int, int] = (0, 4)
+#: MNIST-1D's size for :func:`transfer_run`: the data :func:`~lecturelib.torchkit.transfer.pretrained_source` uses.
+TRANSFER_N_SAMPLES: int = 10_000
+#: Keyword arguments of :func:`~lecturelib.torchkit.transfer.fine_tune` for ``strategy="transfer"``:
+#: Adam at 1e-3 on the unfrozen blocks and 1e-2 on the new head (discriminative rates).
+TRANSFER_FINE_TUNE: dict[str, Any] = dict(lr=1e-3, head_lr=1e-2)
+#: Keyword arguments of :func:`~lecturelib.torchkit.transfer.fine_tune` for ``strategy="scratch"``:
+#: Adam at 1e-2 on every parameter of a fresh network, whose head is kept.
+TRANSFER_SCRATCH: dict[str, Any] = dict(lr=1e-2, new_head=False)
+#: ``strategy="scratch"`` initializes its network with ``seed + TRANSFER_SCRATCH_SEED_OFFSET``, so that
+#: its weights are not those the source network started from (which used seed 0).
+TRANSFER_SCRATCH_SEED_OFFSET: int = 1000
+#: The fixed log axis of the training loss in :func:`transfer_view`: (low, high).
+TRANSFER_LOSS_YLIM: tuple[float, float] = (1e-5, 10.0)
+
+
+@contextmanager
+def _no_progress_bar() -> Iterator[None]:
+    """Switch :func:`~lecturelib.torchkit.train`'s automatic progress bar off (``LECTURELIB_PROGRESS=0``) inside.
+
+    :func:`~lecturelib.torchkit.transfer.fine_tune` has no ``progress``
+    argument to pass on, and a bar inside the explorer's Output widget is
+    clutter (and was seen to hang a headless run, see
+    :func:`regularization_run`), so the setting is changed for the call and
+    restored afterwards.
+    """
+    before = os.environ.get(PROGRESS_ENV)
+    os.environ[PROGRESS_ENV] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[PROGRESS_ENV]
+        else:
+            os.environ[PROGRESS_ENV] = before
+
+
+def _source_model(source: nn.Module | None) -> nn.Module:
+    if source is None:
+        return pretrained_source().model
+    if not isinstance(source, nn.Module):
+        raise TypeError(f"source must be a torch.nn.Module (e.g. pretrained_source().model) or None, "
+                        f"got {type(source).__name__}")
+    return source
+
+
+def _transfer_data(data: DataSplit | None) -> DataSplit:
+    return load_mnist1d(n_samples=TRANSFER_N_SAMPLES) if data is None else _mnist1d(data)
+
+
+def _n_blocks(model: nn.Module) -> int:
+    """How many of ``model``'s top-level children are ``block1, block2, ...``, in a row."""
+    names = {name for name, _ in model.named_children()}
+    n = 0
+    while f"block{n + 1}" in names:
+        n += 1
+    return n
+
+
+def _check_transfer_setting(labels_per_class: int, strategy: str, frozen_blocks: int,
+                            seed: int) -> tuple[int, str, int, int]:
+    return (check_int(labels_per_class, "labels_per_class", low=1),
+            check_option(strategy, "strategy", TRANSFER_STRATEGIES),
+            check_int(frozen_blocks, "frozen_blocks", low=0),
+            check_int(seed, "seed", low=0, high=2**32 - 1))
+
+
+def transfer_run(
+    labels_per_class: int, strategy: str, frozen_blocks: int = 3, seed: int = 0, *,
+    source: nn.Module | None = None, data: DataSplit | None = None,
+) -> FineTuned:
+    """One run of Chapter 7: reuse the source network on MNIST-1D's classes 5-9, or train from scratch.
+
+    The target task is :func:`lecturelib.data.class_split` of ``data``:
+    classes 5-9 relabelled 0-4, with ``labels_per_class`` labelled training
+    examples per class drawn with ``seed``, tested on every test example of
+    those classes.  Then :func:`~lecturelib.torchkit.transfer.fine_tune`
+    trains for 80 full-batch Adam steps:
+
+    - ``"transfer"``: a copy of ``source`` with a new head, its children up
+      to ``block{frozen_blocks}`` frozen (none for 0; all three blocks, i.e.
+      *feature extraction*, for 3), at the rates of :data:`TRANSFER_FINE_TUNE`
+      (1e-3 for the blocks, 1e-2 for the head);
+    - ``"scratch"``: a fresh ``mnist1d_cnn(5, seed=seed + 1000)``
+      (:data:`TRANSFER_SCRATCH_SEED_OFFSET`), every parameter trained at
+      :data:`TRANSFER_SCRATCH` (1e-2); ``frozen_blocks`` does not apply and
+      is only checked.
+
+    These are the chapter's calls, so a setting's run here equals the
+    chapter's run of it.  Deterministic given the arguments; ``source`` is
+    not modified; no progress bar is drawn.
+
+    Parameters
+    ----------
+    labels_per_class : int
+        Labelled training examples per target class, ``>= 1`` (the explorer
+        offers :data:`TRANSFER_LABELS_PER_CLASS`).
+    strategy : {"transfer", "scratch"}
+    frozen_blocks : int, default 3
+        Blocks frozen for ``"transfer"``, from 0 to the number of blocks of
+        ``source`` (3).
+    seed : int, default 0
+        Seeds the label budget, the new head (or the scratch network, with
+        the offset) and the batch order, in ``[0, 2**32 - 1]``.
+    source : torch.nn.Module, optional
+        The source network, with children ``block1, ...`` and ``head``;
+        default :func:`~lecturelib.torchkit.transfer.pretrained_source`'s
+        model (trained on classes 0-4, cached on disk).
+    data : DataSplit, optional
+        Default ``load_mnist1d(n_samples=10_000)`` (:data:`TRANSFER_N_SAMPLES`),
+        the data the source network was trained on.
+
+    Returns
+    -------
+    FineTuned
+        The trained copy ``model``, its ``history`` (``loss`` and ``accuracy``
+        at epochs 0-80; epoch 0 is the network before training) and its
+        ``test_accuracy`` on classes 5-9.
+
+    References
+    ----------
+    Yosinski, J., Clune, J., Bengio, Y. and Lipson, H. (2014). How
+    transferable are features in deep neural networks? *NeurIPS 27*.
+
+    Examples
+    --------
+    >>> run = transfer_run(5, "transfer", frozen_blocks=3)
+    >>> len(run.history["loss"]), trainable_parameters(run.model).trainable
+    (81, 630)
+    """
+    labels_per_class, strategy, frozen_blocks, seed = _check_transfer_setting(labels_per_class, strategy,
+                                                                              frozen_blocks, seed)
+    source = _source_model(source)
+    frozen_blocks = check_int(frozen_blocks, "frozen_blocks", low=0, high=_n_blocks(source))
+    tasks = class_split(_transfer_data(data), labels_per_class=labels_per_class, seed=seed)
+    with _no_progress_bar():
+        if strategy == "scratch":
+            net = mnist1d_cnn(len(tasks.target_classes), seed=TRANSFER_SCRATCH_SEED_OFFSET + seed)
+            return fine_tune(net, tasks.target, **TRANSFER_SCRATCH, seed=seed)
+        return fine_tune(source, tasks.target, **TRANSFER_FINE_TUNE,
+                         freeze_until=None if frozen_blocks == 0 else f"block{frozen_blocks}", seed=seed)
+
+
+def _transfer_title(run: FineTuned, labels_per_class: int, strategy: str, frozen_blocks: int) -> str:
+    """Two lines of at most 60 characters: the setting, then the result."""
+    labels = f"{labels_per_class} label{'s' if labels_per_class != 1 else ''}/class"
+    if strategy == "scratch":
+        setting = f"scratch (frozen blocks do not apply), {labels}"
+    else:
+        setting = f"transfer, {frozen_blocks} block{'s' if frozen_blocks != 1 else ''} frozen, {labels}"
+    counts = trainable_parameters(run.model)
+    return (f"{setting}\ntest accuracy {run.test_accuracy:.3f}, "
+            f"{counts.trainable:,} of {counts.total:,} parameters train")
+
+
+def _draw_transfer(run: FineTuned, labels_per_class: int, strategy: str, frozen_blocks: int, *,
+                   loss_ylim: tuple[float, float], ax: Axes | None = None) -> Axes:
+    """The training loss of one run on a fixed log axis, headed by its setting and its result."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    loss = run.history["loss"]
+    ax.plot(run.history.steps, loss, color=color(0 if strategy == "transfer" else 1))
+    ax.set_yscale("log", nonpositive="clip")  # a loss of exactly 0 runs off the bottom
+    ax.set_ylim(*loss_ylim)
+    ax.set_xlim(0, run.history.steps[-1])
+    ax.set_xlabel("epoch (one full-batch Adam step each)")
+    ax.set_ylabel("training loss (cross-entropy)")
+    ax.set_title(_transfer_title(run, labels_per_class, strategy, frozen_blocks), fontsize="medium")
+    ax.grid(True, which="major", alpha=0.3)
+    return ax
+
+
+def _check_loss_ylim(loss_ylim: tuple[float, float]) -> tuple[float, float]:
+    low, high = _check_limits(loss_ylim, "loss_ylim")
+    if low <= 0:
+        raise ValueError(f"loss_ylim must be positive for the log axis, got {loss_ylim!r}")
+    return low, high
+
+
+def transfer_view(
+    labels_per_class: int, strategy: str, frozen_blocks: int = 3, seed: int = 0, *,
+    source: nn.Module | None = None, data: DataSplit | None = None, ax: Axes | None = None,
+    loss_ylim: tuple[float, float] = TRANSFER_LOSS_YLIM,
+) -> FineTuned:
+    """What :func:`transfer_explorer` draws for one setting: the training loss of :func:`transfer_run`.
+
+    One line, the training loss at every epoch (epoch 0 before training,
+    then one full-batch Adam step per epoch), on a fixed log axis from
+    ``loss_ylim[0]`` to ``loss_ylim[1]`` (a loss below it runs off the
+    bottom), headed by the setting and the result, e.g.::
+
+        transfer, 3 blocks frozen, 5 labels/class
+        test accuracy 0.515, 630 of 4,580 parameters train
+
+    The training loss of every strategy falls towards 0 with few labels;
+    the test accuracy in the title tells whether that was learning or
+    memorizing.  Use it for the static figure that stands in for the widget.
+
+    Parameters
+    ----------
+    labels_per_class, strategy, frozen_blocks, seed, source, data
+        As for :func:`transfer_run`.
+    ax : matplotlib Axes, optional
+        Default a new figure's.
+    loss_ylim : (float, float), default (1e-5, 10)
+        The loss axis, ``0 < low < high`` (:data:`TRANSFER_LOSS_YLIM`).
+
+    Returns
+    -------
+    FineTuned
+        The run, as :func:`transfer_run` returns it (``ax`` holds the drawing).
+    """
+    _check_transfer_setting(labels_per_class, strategy, frozen_blocks, seed)
+    loss_ylim = _check_loss_ylim(loss_ylim)
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    run = transfer_run(labels_per_class, strategy, frozen_blocks, seed, source=source, data=data)
+    _draw_transfer(run, labels_per_class, strategy, frozen_blocks, loss_ylim=loss_ylim, ax=ax)
+    return run
+
+
+def transfer_explorer(
+    *, source: nn.Module | None = None, data: DataSplit | None = None,
+    loss_ylim: tuple[float, float] = TRANSFER_LOSS_YLIM,
+) -> widgets.interactive:
+    """Choose a label budget, a strategy, the frozen blocks and a seed; see the training loss and the test accuracy.
+
+    Each setting runs :func:`transfer_run` (0.1-0.5 s on one CPU thread) and draws
+    :func:`transfer_view` on a fixed log axis.  ``source`` and ``data`` are
+    loaded once, here; each setting's run is kept, so coming back to it only
+    redraws, and the frozen-blocks slider is disabled (and moving it does
+    not retrain) while the strategy is ``"scratch"``.  The controls start at
+    the chapter's reference setting: 5 labels per class, transfer, 3 blocks
+    frozen, seed 0.  Needs a running kernel.
+
+    Parameters
+    ----------
+    source, data
+        As for :func:`transfer_run`.
+    loss_ylim : (float, float), default (1e-5, 10)
+        As for :func:`transfer_view`.
+
+    Returns
+    -------
+    ipywidgets.interactive
+        Controls ``labels_per_class`` (Dropdown, :data:`TRANSFER_LABELS_PER_CLASS`),
+        ``strategy`` (Dropdown, :data:`TRANSFER_STRATEGIES`), ``frozen_blocks``
+        (IntSlider from 0 to the number of blocks) and ``seed`` (IntSlider,
+        :data:`TRANSFER_SEEDS`).
+    """
+    loss_ylim = _check_loss_ylim(loss_ylim)
+    source = _source_model(source)
+    n_blocks = _n_blocks(source)
+    data = _transfer_data(data)
+    runs: dict[tuple[int, str, int | None, int], FineTuned] = {}
+    frozen_slider = widgets.IntSlider(value=n_blocks, min=0, max=n_blocks, description="frozen blocks",
+                                      continuous_update=False)
+
+    def show(labels_per_class: int, strategy: str, frozen_blocks: int, seed: int) -> None:
+        frozen_slider.disabled = strategy == "scratch"
+        key = (labels_per_class, strategy, None if strategy == "scratch" else frozen_blocks, seed)
+        if key not in runs:
+            runs[key] = transfer_run(labels_per_class, strategy, frozen_blocks, seed, source=source, data=data)
+        _draw_transfer(runs[key], labels_per_class, strategy, frozen_blocks, loss_ylim=loss_ylim)
+        plt.show()
+
+    low, high = TRANSFER_SEEDS
+    return widgets.interactive(
+        show,
+        labels_per_class=widgets.Dropdown(options=list(TRANSFER_LABELS_PER_CLASS), value=5,
+                                          description="labels/class"),
+        strategy=widgets.Dropdown(options=list(TRANSFER_STRATEGIES), value="transfer", description="strategy"),
+        frozen_blocks=frozen_slider,
+        seed=widgets.IntSlider(value=low, min=low, max=high, description="seed", continuous_update=False),
     )
