@@ -31,7 +31,8 @@ from .optim import adam_step
 __all__ = ["check_softmax_backward", "check_orthogonal", "check_answer", "check_leaky_relu_gain",
            "check_sigmoid_factor", "check_elu", "check_gelu_minimum", "check_batchnorm_forward",
            "check_running_mean_steps", "check_adam_step", "check_range_test_choice", "RangeTestBand",
-           "range_test_band", "check_dropout_forward", "CURVE_LABEL_SYNONYMS", "check_curve_diagnoses"]
+           "range_test_band", "check_dropout_forward", "CURVE_LABEL_SYNONYMS", "check_curve_diagnoses",
+           "check_trainable_counts", "TRANSFER_CHOICES", "TRANSFER_CHOICE_SYNONYMS", "check_transfer_choices"]
 
 
 #: Verdicts are wrapped to the width of the book's printed lines.
@@ -1599,3 +1600,238 @@ def check_curve_diagnoses(answers: Any, curves: Any) -> bool:
         return _verdict(False, f"{right} of {len(names)} right.\n  " + "\n  ".join(problems))
     return _verdict(True, ", ".join(f"{name}: {d.label}" + (f" ({d.detail})" if d.label == "underfit" else "")
                                     for name, d in truths.items()) + ".")
+
+
+# ------------------------------------------------------------ Chapter 7: transfer learning
+
+#: The linear layers of Chapter 7's digits source network,
+#: ``mnist1d_mlp(5, n_in=64, hidden=(100, 100))``: ``(in_features, out_features)`` per child.
+_DIGITS_SOURCE_LAYERS: dict[str, tuple[int, int]] = {"block1": (64, 100), "block2": (100, 100), "head": (100, 5)}
+
+#: The keys of :func:`check_trainable_counts`'s answers: which children train.
+_TRAINABLE_KEYS: dict[str, tuple[str, ...]] = {"head": ("head",), "block2 and head": ("block2", "head")}
+
+
+def _linear_count(n_in: int, n_out: int, *, biases: bool = True) -> int:
+    """Parameters of an ``nn.Linear(n_in, n_out)``: a weight per input and output, and a bias per output."""
+    return n_in * n_out + (n_out if biases else 0)
+
+
+def _dict_with_keys(answers: Any, keys: list[str], example: str) -> dict[str, Any]:
+    """``answers`` as a dict with exactly ``keys``; a TypeError or ValueError if it is malformed."""
+    if not isinstance(answers, Mapping):
+        raise TypeError(f"answers must be a dict {example}, got {type(answers).__name__} {answers!r}")
+    missing = [key for key in keys if key not in answers]
+    unknown = [key for key in answers if key not in keys]
+    if missing or unknown:
+        raise ValueError(f"answers must have exactly the keys {keys}, got {list(answers)}"
+                         + (f" (missing {missing[0]!r})" if missing else f" (unknown {unknown[0]!r})"))
+    return dict(answers)
+
+
+def check_trainable_counts(answers: Any) -> bool:
+    r"""Check how many parameters of the digits source network train with parts of it frozen.
+
+    Chapter 7, Exercise 1: the digits source network is
+    ``mnist1d_mlp(5, n_in=64, hidden=(100, 100))``, children ``block1``
+    (``Linear(64, 100)``), ``block2`` (``Linear(100, 100)``) and ``head``
+    (``Linear(100, 5)``). How many parameters train when everything but
+    the head is frozen, and when only ``block1`` is? An ``nn.Linear`` with
+    :math:`n_\text{in}` inputs and :math:`n_\text{out}` outputs has
+
+    .. math::
+        n_\text{in} n_\text{out} + n_\text{out}
+
+    parameters (weights and biases), so the answers, computed here from the
+    layer sizes, are :math:`100 \cdot 5 + 5 = 505` and
+    :math:`(100 \cdot 100 + 100) + 505 = 10{,}605`. A count is exact: only
+    an ``int`` (or a numpy integer) can be right, a float such as
+    ``505.0`` is not accepted. Hints for the weights without the biases,
+    for the whole network's total (the frozen layers counted too), and for
+    ``block2`` without the head.
+
+    Parameters
+    ----------
+    answers : dict
+        ``{"head": int, "block2 and head": int}``: the counts with only the
+        head trainable and with ``block2`` and the head trainable. ``None``
+        (or ``...``), as a whole or as a value, means "not answered yet".
+
+    Returns
+    -------
+    bool
+        Whether both counts are right; a verdict is printed either way.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``answers`` is not a dict with exactly those two keys, or a
+        count is not a number (a malformed answer, not a wrong one).
+
+    Examples
+    --------
+    >>> check_trainable_counts({"head": 505, "block2 and head": 10605})
+    Correct! head: 100 * 5 + 5 = 505; block2 and head: (100 * 100 + 100) + 505 =
+      10605, of the network's 17105 parameters.
+    True
+    >>> check_trainable_counts({"head": 500, "block2 and head": 10605})
+    Not yet: 1 of 2 right.
+      head = 500: count the biases too, one per output of every trainable layer.
+    False
+    """
+    if answers is None or answers is ...:
+        return _verdict(False, "set answers to your two counts first.")
+    answers = _dict_with_keys(answers, list(_TRAINABLE_KEYS), '{"head": int, "block2 and head": int}')
+    counts = {name: _linear_count(*sizes) for name, sizes in _DIGITS_SOURCE_LAYERS.items()}
+    total = sum(counts.values())
+    problems = []
+    for key, children in _TRAINABLE_KEYS.items():
+        answer = answers[key]
+        if answer is None or answer is ...:
+            problems.append(f"{key}: no count yet.")
+            continue
+        if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+            raise TypeError(f"answers[{key!r}] must be an int, got {type(answer).__name__} {answer!r}")
+        if not isinstance(answer, numbers.Integral):
+            problems.append(f"{key} = {answer!r}: a count of parameters is an exact whole number; give it "
+                            f"as an int, not as {type(answer).__name__}.")
+            continue
+        weights_only = sum(_linear_count(*_DIGITS_SOURCE_LAYERS[c], biases=False) for c in children)
+        mistakes = {
+            weights_only: "count the biases too, one per output of every trainable layer.",
+            total: "that counts the frozen layers too; only the parameters that train count.",
+            counts["block2"]: "that is block2 alone; the head trains too.",
+        }
+        if int(answer) != sum(counts[c] for c in children):
+            hint = mistakes.get(int(answer), "not right; each nn.Linear(n_in, n_out) has n_in * n_out weights "
+                                             "and n_out biases, and only the unfrozen layers count.")
+            problems.append(f"{key} = {int(answer)}: {hint}")
+    if problems:
+        right = len(_TRAINABLE_KEYS) - len(problems)
+        return _verdict(False, f"{right} of {len(_TRAINABLE_KEYS)} right.\n  " + "\n  ".join(problems))
+    (h_in, h_out), (b_in, b_out) = _DIGITS_SOURCE_LAYERS["head"], _DIGITS_SOURCE_LAYERS["block2"]
+    return _verdict(True, f"head: {h_in} * {h_out} + {h_out} = {counts['head']}; block2 and head: "
+                          f"({b_in} * {b_out} + {b_out}) + {counts['head']} = {counts['block2'] + counts['head']}, "
+                          f"of the network's {total} parameters.")
+
+
+#: The three strategies of :func:`check_transfer_choices`.
+TRANSFER_CHOICES: tuple[str, ...] = ("feature extraction", "fine-tune all", "from scratch")
+
+#: The spellings :func:`check_transfer_choices` accepts for each of :data:`TRANSFER_CHOICES`,
+#: after lower-casing, turning ``-`` and ``_`` into spaces and collapsing runs of spaces (so
+#: ``" Fine-Tune  All"`` is ``"fine tune all"``).
+TRANSFER_CHOICE_SYNONYMS: dict[str, str] = {
+    "feature extraction": "feature extraction", "feature extractor": "feature extraction",
+    "frozen": "feature extraction", "frozen body": "feature extraction",
+    "fine tune all": "fine-tune all", "fine tune": "fine-tune all", "fine tune everything": "fine-tune all",
+    "fine tune all layers": "fine-tune all", "finetune all": "fine-tune all", "finetune": "fine-tune all",
+    "from scratch": "from scratch", "scratch": "from scratch", "train from scratch": "from scratch",
+    "training from scratch": "from scratch",
+}
+
+#: Chapter 7, Exercise 2: the right strategy per scenario, and a hint per wrong one, from what the
+#: chapter measured.
+_TRANSFER_SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
+    "A": ("feature extraction", {
+        "fine-tune all": ("fine-tuning changes the shared body, which the three other products need "
+                          "unchanged; and with five labels per class the transfer strategies tied, so "
+                          "freezing it loses nothing."),
+        "from scratch": ("training from scratch changes every weight, so the body could not be shared, and "
+                         "with five labels per class every transfer strategy beat it on every seed."),
+    }),
+    "B": ("fine-tune all", {
+        "feature extraction": ("with 100 labels per class fine-tuning every layer beat feature extraction "
+                               "on every seed: there are enough labels to adapt the body."),
+        "from scratch": ("the tasks are alike, so the source's body is a better start than random weights, "
+                         "and fine-tuning keeps that start while every layer adapts: for a similar task "
+                         "with many labels the chapter's table says to fine-tune more layers, not to "
+                         "throw the body away."),
+    }),
+    "C": ("from scratch", {
+        "feature extraction": ("on the shuffled sequences every transfer strategy lost to training from "
+                               "scratch at 100 labels per class: the source's convolutions look for "
+                               "neighbouring patterns that such inputs do not have."),
+        "fine-tune all": ("on the shuffled sequences every transfer strategy lost to training from scratch "
+                          "at 100 labels per class, on every seed; fine-tuning everything lost least, but "
+                          "its start, features made for neighbouring patterns, is no help there."),
+    }),
+}
+
+
+def _transfer_choice(answer: Any) -> str | None:
+    """The strategy an answer means, by :data:`TRANSFER_CHOICE_SYNONYMS`, or None."""
+    if not isinstance(answer, str):
+        return None
+    return TRANSFER_CHOICE_SYNONYMS.get(" ".join(answer.lower().replace("-", " ").replace("_", " ").split()))
+
+
+def check_transfer_choices(answers: Any) -> bool:
+    """Check the choice of a transfer strategy for three scenarios.
+
+    Chapter 7, Exercise 2: for each scenario choose one of
+    :data:`TRANSFER_CHOICES`, ``"feature extraction"``, ``"fine-tune all"``
+    or ``"from scratch"``.
+
+    - **A**: the new task is like the source task, there are 5 labels per
+      class, and three other products share the network's body, so its
+      weights must not change. Right: feature extraction.
+    - **B**: the new task is like the source task, there are 100 labels per
+      class, and every layer can be trained. Right: fine-tune all.
+    - **C**: the new task's inputs share no local structure with the
+      source's (like the chapter's shuffled sequences), and there are 100
+      labels per class. Right: from scratch.
+
+    Answers are compared case-insensitively, with ``-``, ``_`` and spaces
+    alike, in the spellings of :data:`TRANSFER_CHOICE_SYNONYMS`
+    (``"scratch"``, ``"frozen body"``, ``"fine-tune"``, ...). A wrong
+    choice gets a hint from what the chapter measured; an answer that is
+    none of the three gets the list of choices.
+
+    Parameters
+    ----------
+    answers : dict
+        ``{"A": str, "B": str, "C": str}``. ``None`` (or ``...``), as a
+        whole or as a value, means "not answered yet".
+
+    Returns
+    -------
+    bool
+        Whether all three are right; a verdict is printed either way.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``answers`` is not a dict with exactly the keys ``"A"``,
+        ``"B"`` and ``"C"``.
+
+    Examples
+    --------
+    >>> check_transfer_choices({"A": "Feature extraction", "B": "fine-tune", "C": "scratch"})
+    Correct! A: feature extraction, B: fine-tune all, C: from scratch.
+    True
+    >>> check_transfer_choices({"A": "fine-tune all", "B": "fine-tune all", "C": "retrain"})
+    Not yet: 1 of 3 right.
+      A: fine-tuning changes the shared body, which the three other products
+        need unchanged; and with five labels per class the transfer strategies
+        tied, so freezing it loses nothing.
+      C: 'retrain' is not one of the choices ['feature extraction', 'fine-tune
+        all', 'from scratch'].
+    False
+    """
+    if answers is None or answers is ...:
+        return _verdict(False, "set answers to your three choices first.")
+    answers = _dict_with_keys(answers, list(_TRANSFER_SCENARIOS), '{"A": str, "B": str, "C": str}')
+    problems = []
+    for name, (right, hints) in _TRANSFER_SCENARIOS.items():
+        answer, choice = answers[name], _transfer_choice(answers[name])
+        if answer is None or answer is ...:
+            problems.append(f"{name}: no choice yet.")
+        elif choice is None:
+            problems.append(f"{name}: {answer!r} is not one of the choices {list(TRANSFER_CHOICES)}.")
+        elif choice != right:
+            problems.append(f"{name}: {hints[choice]}")
+    if problems:
+        right = len(_TRANSFER_SCENARIOS) - len(problems)
+        return _verdict(False, f"{right} of {len(_TRANSFER_SCENARIOS)} right.\n  " + "\n  ".join(problems))
+    return _verdict(True, ", ".join(f"{name}: {right}" for name, (right, _) in _TRANSFER_SCENARIOS.items()) + ".")

@@ -1393,3 +1393,206 @@ def test_curve_diagnoses_accept_the_underfit_details_as_written_on_the_page(answ
         h.record(t, loss=2.3 - 0.05 * t, val_loss=2.32 - 0.05 * t)
     assert check_curve_diagnoses({"A": answer}, {"A": h}) is True
     assert capsys.readouterr().out.startswith("Correct!")
+
+
+# ------------------------------------------------------------ trainable counts (Chapter 7)
+
+
+def _trainable_after_freezing(frozen: tuple[str, ...]) -> int:
+    """Trainable parameters of the digits source network with ``frozen`` children, counted in torch."""
+    import torch  # noqa: F401  (the oracle; lecturelib.exercises never imports torch)
+
+    from lecturelib.torchkit.baselines import mnist1d_mlp
+
+    net = mnist1d_mlp(5, n_in=64, hidden=(100, 100))
+    assert [name for name, _ in net.named_children()] == ["block1", "block2", "head"]
+    for name, child in net.named_children():
+        for p in child.parameters():
+            p.requires_grad = name not in frozen
+    return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+RIGHT_COUNTS = {"head": 505, "block2 and head": 10605}
+
+
+def test_trainable_counts_right_answers_are_what_torch_counts(capsys):
+    from lecturelib.exercises import check_trainable_counts
+
+    counted = {"head": _trainable_after_freezing(("block1", "block2")),
+               "block2 and head": _trainable_after_freezing(("block1",))}
+    assert counted == RIGHT_COUNTS
+    assert check_trainable_counts(counted) is True
+    assert _verdict(capsys) == ("Correct! head: 100 * 5 + 5 = 505; block2 and head: (100 * 100 + 100) + 505 = "
+                                "10605, of the network's 17105 parameters.\n")
+
+
+@pytest.mark.parametrize("convert", [int, np.int64, np.int32, np.uint16])
+def test_trainable_counts_accept_python_and_numpy_integers(convert, capsys):
+    from lecturelib.exercises import check_trainable_counts
+
+    assert check_trainable_counts({key: convert(value) for key, value in RIGHT_COUNTS.items()}) is True
+    assert _verdict(capsys).startswith("Correct!")
+
+
+@pytest.mark.parametrize("answers, words", [
+    ({"head": 500}, "1 of 2 right.\n  head = 500: count the biases too, one per output of every trainable layer."),
+    ({"block2 and head": 10500}, "block2 and head = 10500: count the biases too"),
+    ({"head": 17105}, "head = 17105: that counts the frozen layers too"),
+    ({"block2 and head": 17105}, "block2 and head = 17105: that counts the frozen layers too"),
+    ({"block2 and head": 10100}, "block2 and head = 10100: that is block2 alone; the head trains too."),
+    ({"head": 504}, "head = 504: not right; each nn.Linear(n_in, n_out) has n_in * n_out weights and n_out "
+                    "biases, and only the unfrozen layers count."),
+    ({"head": 10605, "block2 and head": 505}, "0 of 2 right.\n  head = 10605: not right;"),
+    ({"head": 505.5}, "head = 505.5: a count of parameters is an exact whole number; give it as an int, not as "
+                      "float."),
+    ({"head": 505.0}, "head = 505.0: a count of parameters is an exact whole number"),
+    ({"block2 and head": np.float64(10605.0)}, "block2 and head = np.float64(10605.0): a count of parameters is"),
+    ({"head": None}, "1 of 2 right.\n  head: no count yet."),
+    ({"head": ..., "block2 and head": ...}, "0 of 2 right.\n  head: no count yet.\n  block2 and head: no count yet."),
+])
+def test_trainable_counts_reject_wrong_answers_with_a_hint(answers, words, capsys):
+    from lecturelib.exercises import check_trainable_counts
+
+    assert check_trainable_counts(RIGHT_COUNTS | answers) is False
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: ")
+    assert words in verdict
+
+
+@pytest.mark.parametrize("answers", [None, ...])
+def test_trainable_counts_unanswered(answers, capsys):
+    from lecturelib.exercises import check_trainable_counts
+
+    assert check_trainable_counts(answers) is False
+    assert _verdict(capsys) == "Not yet: set answers to your two counts first.\n"
+
+
+@pytest.mark.parametrize("answers, error, match", [
+    ([505, 10605], TypeError, r"^answers must be a dict \{\"head\": int, \"block2 and head\": int\}, got list"),
+    (505, TypeError, "^answers must be a dict .*, got int 505"),
+    ({"head": 505}, ValueError, r"^answers must have exactly the keys \['head', 'block2 and head'\], got \['head'\] "
+                                r"\(missing 'block2 and head'\)"),
+    (RIGHT_COUNTS | {"block1": 6500}, ValueError, r"^answers must have exactly the keys .* \(unknown 'block1'\)"),
+    ({"Head": 505, "block2 and head": 10605}, ValueError, r"\(missing 'head'\)"),
+    (RIGHT_COUNTS | {"head": "505"}, TypeError, r"^answers\['head'\] must be an int, got str '505'"),
+    (RIGHT_COUNTS | {"head": True}, TypeError, r"^answers\['head'\] must be an int, got bool True"),
+    (RIGHT_COUNTS | {"block2 and head": [10605]}, TypeError,
+     r"^answers\['block2 and head'\] must be an int, got list \[10605\]"),
+])
+def test_trainable_counts_malformed_answers_raise(answers, error, match, capsys):
+    from lecturelib.exercises import check_trainable_counts
+
+    with pytest.raises(error, match=match):
+        check_trainable_counts(answers)
+    assert _verdict(capsys) == ""
+
+
+def test_trainable_counts_layer_sizes_are_the_digits_source_networks():
+    from torch import nn
+
+    from lecturelib.exercises import _DIGITS_SOURCE_LAYERS
+    from lecturelib.torchkit.baselines import mnist1d_mlp
+
+    net = mnist1d_mlp(5, n_in=64, hidden=(100, 100))
+    linears = {name: next(m for m in child.modules() if isinstance(m, nn.Linear))
+               for name, child in net.named_children()}
+    assert _DIGITS_SOURCE_LAYERS == {name: (m.in_features, m.out_features) for name, m in linears.items()}
+
+
+# ------------------------------------------------------------ transfer choices (Chapter 7)
+
+
+RIGHT_CHOICES = {"A": "feature extraction", "B": "fine-tune all", "C": "from scratch"}
+
+
+@pytest.mark.parametrize("answers", [
+    RIGHT_CHOICES,
+    {"A": "Feature Extraction", "B": "FINE-TUNE ALL", "C": "  From scratch "},
+    {"A": "feature-extraction", "B": "fine tune all", "C": "from_scratch"},
+    {"A": "frozen", "B": "fine-tune", "C": "scratch"},
+    {"A": "Frozen body", "B": "fine tune everything", "C": "train from scratch"},
+    {"A": "feature extractor", "B": "Fine-tune all layers", "C": "Training from scratch"},
+    {"A": "feature   extraction", "B": "finetune", "C": "SCRATCH"},
+])
+def test_transfer_choices_accept_the_right_choices_in_any_spelling(answers, capsys):
+    from lecturelib.exercises import check_transfer_choices
+
+    assert check_transfer_choices(answers) is True
+    assert _verdict(capsys) == "Correct! A: feature extraction, B: fine-tune all, C: from scratch.\n"
+
+
+@pytest.mark.parametrize("scenario, wrong, words", [
+    ("A", "fine-tune all", "fine-tuning changes the shared body"),
+    ("A", "from scratch", "with five labels per class every transfer strategy beat it on every seed"),
+    ("B", "feature extraction", "with 100 labels per class fine-tuning every layer beat feature extraction on "
+                                "every seed"),
+    ("B", "from scratch", "the tasks are alike, so the source's body is a better start than random weights"),
+    ("C", "feature extraction", "on the shuffled sequences every transfer strategy lost to training from scratch "
+                                "at 100 labels per class"),
+    ("C", "fine-tune all", "on the shuffled sequences every transfer strategy lost to training from scratch at "
+                           "100 labels per class"),
+])
+def test_transfer_choices_reject_each_wrong_choice_with_a_hint_from_the_chapter(scenario, wrong, words, capsys):
+    from lecturelib.exercises import check_transfer_choices
+
+    assert check_transfer_choices(RIGHT_CHOICES | {scenario: wrong}) is False
+    verdict = _verdict(capsys)
+    assert verdict.startswith("Not yet: 2 of 3 right.\n")
+    lines = verdict.rstrip("\n").split("\n")[1:]
+    assert len(lines) == 1 and lines[0].startswith(f"  {scenario}: ") and words in lines[0]
+    assert not any(ch.isdigit() for ch in lines[0].replace("100 labels", ""))  # in words, no measured numbers
+
+
+@pytest.mark.parametrize("answer", ["retrain", "", "fine-tune last block", 3, ["from scratch"], "scratch!"])
+def test_transfer_choices_list_the_options_for_an_unknown_answer(answer, capsys):
+    from lecturelib.exercises import check_transfer_choices
+
+    assert check_transfer_choices(RIGHT_CHOICES | {"C": answer}) is False
+    assert _verdict(capsys) == (f"Not yet: 2 of 3 right.\n  C: {answer!r} is not one of the choices "
+                                "['feature extraction', 'fine-tune all', 'from scratch'].\n")
+
+
+def test_transfer_choices_unanswered(capsys):
+    from lecturelib.exercises import check_transfer_choices
+
+    assert check_transfer_choices(None) is False
+    assert _verdict(capsys) == "Not yet: set answers to your three choices first.\n"
+    assert check_transfer_choices({"A": ..., "B": None, "C": "from scratch"}) is False
+    assert _verdict(capsys) == "Not yet: 1 of 3 right.\n  A: no choice yet.\n  B: no choice yet.\n"
+
+
+@pytest.mark.parametrize("answers, error, match", [
+    (["feature extraction", "fine-tune all", "from scratch"], TypeError,
+     r"^answers must be a dict \{\"A\": str, \"B\": str, \"C\": str\}, got list"),
+    ("feature extraction", TypeError, "^answers must be a dict .*, got str 'feature extraction'"),
+    ({"A": "frozen", "B": "fine-tune"}, ValueError,
+     r"^answers must have exactly the keys \['A', 'B', 'C'\], got \['A', 'B'\] \(missing 'C'\)"),
+    (RIGHT_CHOICES | {"D": "from scratch"}, ValueError, r"\(unknown 'D'\)"),
+    ({"a": "frozen", "b": "fine-tune", "c": "scratch"}, ValueError, r"\(missing 'A'\)"),
+])
+def test_transfer_choices_malformed_answers_raise(answers, error, match):
+    from lecturelib.exercises import check_transfer_choices
+
+    with pytest.raises(error, match=match):
+        check_transfer_choices(answers)
+
+
+def test_transfer_choice_synonyms_cover_exactly_the_three_choices():
+    from lecturelib.exercises import TRANSFER_CHOICE_SYNONYMS, TRANSFER_CHOICES, _transfer_choice
+
+    assert set(TRANSFER_CHOICE_SYNONYMS.values()) == set(TRANSFER_CHOICES)
+    for choice in TRANSFER_CHOICES:
+        assert _transfer_choice(choice) == choice and _transfer_choice(choice.upper().replace(" ", "_")) == choice
+    for spelling in TRANSFER_CHOICE_SYNONYMS:  # every key is already in the normal form it is looked up in
+        assert spelling == " ".join(spelling.lower().split()) and "-" not in spelling and "_" not in spelling
+
+
+def test_chapter_7_verdicts_fit_the_page(monkeypatch, capsys):
+    from lecturelib import exercises
+
+    monkeypatch.setattr(exercises, "VERDICT_WIDTH", 76)
+    exercises.check_trainable_counts({"head": 17105, "block2 and head": 10500})
+    exercises.check_transfer_choices({"A": "from scratch", "B": "from scratch", "C": "fine-tune all"})
+    exercises.check_transfer_choices({"A": "fine-tune all", "B": "frozen", "C": "feature extraction"})
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) > 12 and max(map(len, lines)) <= 76
