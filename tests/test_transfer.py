@@ -979,3 +979,13 @@ def test_greedy_rejects_bad_input(model, kwargs, error, match):
     x, y = _xy(16, n_in=6, n_classes=3)
     with pytest.raises(error, match=match):
         transfer.greedy_layerwise_pretrain(model(), x, y, **({"optimizer": _sgd, "epochs_per_layer": 1} | kwargs))
+
+
+def test_greedy_checks_every_block_before_training_any():
+    net = mnist1d_mlp(3, n_in=6, hidden=[8, 8, 8])
+    net.block3 = nn.Sequential(nn.Tanh())
+    before = _state(net)
+    x, y = _xy(16, n_in=6, n_classes=3)
+    with pytest.raises(ValueError, match="^model's blocks must each hold an nn.Linear, got none in 'block3'"):
+        transfer.greedy_layerwise_pretrain(net, x, y, optimizer=_sgd, epochs_per_layer=1)
+    assert all(torch.equal(value, before[key]) for key, value in net.state_dict().items())
