@@ -659,6 +659,7 @@ class FineTuned(NamedTuple):
 def fine_tune(
     model: nn.Module, data: Any, *, lr: float, head_lr: float | None = None, freeze_until: str | None = None,
     new_head: bool = True, train_bn: bool = True, steps: int = 80, batch_size: int | None = None, seed: int = 0,
+    progress: bool | None = None,
 ) -> FineTuned:
     r"""Train a copy of ``model`` on ``data``: one run of a transfer strategy, or of training from scratch.
 
@@ -705,6 +706,9 @@ def fine_tune(
         Default: the whole training set (full-batch Adam).
     seed : int, default 0
         Seeds the new head and the order of the mini-batches.
+    progress : bool, optional
+        Of :func:`~lecturelib.torchkit.train`: its progress bar (default:
+        automatic).
 
     Returns
     -------
@@ -758,7 +762,7 @@ def fine_tune(
     optimizer = torch.optim.Adam(param_groups_with_lr(net, {head: head_lr}, default=lr))
     epochs = max(1, round(steps * min(batch_size, n) / n))
     history = train(net, data.x_train, data.y_train, optimizer=optimizer, epochs=epochs,
-                    batch_size=batch_size, seed=seed)
+                    batch_size=batch_size, seed=seed, progress=progress)
     return FineTuned(net, history, evaluate(net, data.x_test, data.y_test)[1])
 
 

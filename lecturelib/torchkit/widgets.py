@@ -11,9 +11,7 @@ printed book's static figure from the same call the widget makes
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import ipywidgets as widgets
@@ -35,7 +33,6 @@ from .baselines import mnist1d_cnn
 from .experiments import train_mlp
 from .hooks import ActivationRecorder, ActivationTrace, _check_bins
 from .models import TORCH_ACTIVATIONS, init_for
-from .training import PROGRESS_ENV
 from .transfer import FineTuned, fine_tune, pretrained_source, trainable_parameters
 
 __all__ = ["ActivationRun", "activation_snapshots", "explorer_activations", "activation_explorer",
@@ -481,27 +478,6 @@ TRANSFER_SCRATCH_SEED_OFFSET: int = 1000
 TRANSFER_LOSS_YLIM: tuple[float, float] = (1e-5, 10.0)
 
 
-@contextmanager
-def _no_progress_bar() -> Iterator[None]:
-    """Switch :func:`~lecturelib.torchkit.train`'s automatic progress bar off (``LECTURELIB_PROGRESS=0``) inside.
-
-    :func:`~lecturelib.torchkit.transfer.fine_tune` has no ``progress``
-    argument to pass on, and a bar inside the explorer's Output widget is
-    clutter (and was seen to hang a headless run, see
-    :func:`regularization_run`), so the setting is changed for the call and
-    restored afterwards.
-    """
-    before = os.environ.get(PROGRESS_ENV)
-    os.environ[PROGRESS_ENV] = "0"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[PROGRESS_ENV]
-        else:
-            os.environ[PROGRESS_ENV] = before
-
-
 def _source_model(source: nn.Module | None) -> nn.Module:
     if source is None:
         return pretrained_source().model
@@ -600,12 +576,11 @@ def transfer_run(
     source = _source_model(source)
     frozen_blocks = check_int(frozen_blocks, "frozen_blocks", low=0, high=_n_blocks(source))
     tasks = class_split(_transfer_data(data), labels_per_class=labels_per_class, seed=seed)
-    with _no_progress_bar():
-        if strategy == "scratch":
-            net = mnist1d_cnn(len(tasks.target_classes), seed=TRANSFER_SCRATCH_SEED_OFFSET + seed)
-            return fine_tune(net, tasks.target, **TRANSFER_SCRATCH, seed=seed)
-        return fine_tune(source, tasks.target, **TRANSFER_FINE_TUNE,
-                         freeze_until=None if frozen_blocks == 0 else f"block{frozen_blocks}", seed=seed)
+    if strategy == "scratch":
+        net = mnist1d_cnn(len(tasks.target_classes), seed=TRANSFER_SCRATCH_SEED_OFFSET + seed)
+        return fine_tune(net, tasks.target, **TRANSFER_SCRATCH, seed=seed, progress=False)
+    return fine_tune(source, tasks.target, **TRANSFER_FINE_TUNE, progress=False,
+                     freeze_until=None if frozen_blocks == 0 else f"block{frozen_blocks}", seed=seed)
 
 
 def _transfer_title(run: FineTuned, labels_per_class: int, strategy: str, frozen_blocks: int) -> str:
