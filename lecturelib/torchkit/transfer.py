@@ -827,8 +827,8 @@ def greedy_layerwise_pretrain(
                 "linear_default", generator=generator)
         else:  # the last stage trains the model's own head
             head = model.head
-        stage = nn.Sequential(OrderedDict(
-            [(b, getattr(model, b)) for b in blocks[:k]] + [("head", head)]))
+        parts = [(b, getattr(model, b)) for b in blocks[:k]]
+        stage = nn.Sequential(OrderedDict(parts + [("head", head)]))
         unfreeze(stage)
         if k > 1:
             freeze(stage, until=blocks[k - 2])  # blocks 1..k-1 stay fixed
