@@ -22,6 +22,7 @@ __all__ = [
     "check_number",
     "check_int",
     "check_option",
+    "check_bool",
     "check_rng",
 ]
 
@@ -160,6 +161,13 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
         raise ValueError(f"{name} must be >= {low}, got {value}")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (not 0, 1 or a string)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from .._validation import check_int, check_option
+from .._validation import check_bool, check_int, check_option
 from .models import TORCH_ACTIVATIONS, torch_mlp
 
 __all__ = ["logistic_regression", "mlp", "conv1d_net", "conv_output_length", "mnist1d_cnn", "mnist1d_mlp"]
@@ -234,12 +234,6 @@ def _conv(l: int, channels: int, kernel_size: int, stride: int, padding: int) ->
     return nn.Conv1d(1 if l == 1 else channels, channels, kernel_size, stride=stride, padding=padding)
 
 
-def _check_bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
 def mnist1d_cnn(
     n_classes: int = 10, *, n_in: int = 40, channels: int = 25, kernel_sizes: Sequence[int] = (5, 3, 3),
     stride: int = 2, padding: int = 1, batch_norm: bool = False, seed: int = 0,
@@ -304,7 +298,7 @@ def mnist1d_cnn(
     """
     n_in, n_classes, channels, kernel_sizes, length = _check_conv_args(
         n_in, n_classes, channels, kernel_sizes, stride, padding)
-    batch_norm = _check_bool(batch_norm, "batch_norm")
+    batch_norm = check_bool(batch_norm, "batch_norm")
 
     def build() -> nn.Sequential:
         layers: OrderedDict[str, nn.Module] = OrderedDict(unflatten=nn.Unflatten(1, (1, n_in)))
@@ -381,7 +375,7 @@ def mnist1d_mlp(
         raise TypeError(f"hidden must be a non-empty sequence of layer widths, got {hidden!r}")
     hidden = [check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(hidden)]
     activation = check_option(activation, "activation", TORCH_ACTIVATIONS)
-    batch_norm = _check_bool(batch_norm, "batch_norm")
+    batch_norm = check_bool(batch_norm, "batch_norm")
 
     def build() -> nn.Sequential:
         layers: OrderedDict[str, nn.Module] = OrderedDict()

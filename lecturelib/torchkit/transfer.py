@@ -42,7 +42,7 @@ from torch import nn
 
 from .. import data as _data
 from .. import preprocessing
-from .._validation import as_float_array, as_labels, check_int, check_number, check_option
+from .._validation import as_float_array, as_labels, check_bool, check_int, check_number, check_option
 from .baselines import mnist1d_cnn
 from .checkpoint import load_checkpoint, save_checkpoint
 from .models import init_linear_layers_
@@ -62,10 +62,10 @@ def _child_names(model: Any) -> list[str]:
     return [name for name, _ in model.named_children()]
 
 
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
+def _head_name(model: nn.Module) -> str:
+    """The output layer's name: the child named ``head`` if there is one, else the last child."""
+    names = _child_names(model)
+    return "head" if "head" in names else names[-1]
 
 
 # ---------------------------------------------------------------- freezing
@@ -162,7 +162,7 @@ def freeze(model: nn.Module, until: str | None = None, *, train_bn: bool = True)
     names = _child_names(model)
     if until is not None:
         until = check_option(until, "until", names)
-    train_bn = _check_bool(train_bn, "train_bn")
+    train_bn = check_bool(train_bn, "train_bn")
     n_frozen = len(names) if until is None else names.index(until) + 1
     for i, (_, child) in enumerate(model.named_children()):
         frozen = i < n_frozen
@@ -358,7 +358,7 @@ def replace_head(model: nn.Module, n_classes: int, *, generator: torch.Generator
     if not names:
         raise ValueError(f"model must have a child named 'head' or a last child to replace, "
                          f"got {type(model).__name__} without children")
-    name = "head" if "head" in names else names[-1]
+    name = _head_name(model)
     old = getattr(model, name)
     if not isinstance(old, nn.Linear):
         raise ValueError(f"model's head (the child named 'head', else the last child) must be an nn.Linear, "
@@ -744,7 +744,7 @@ def fine_tune(
                             f"got {type(data).__name__} without {name}")
     lr = check_number(lr, "lr", low=0.0, low_inclusive=False)
     head_lr = lr if head_lr is None else check_number(head_lr, "head_lr", low=0.0, low_inclusive=False)
-    new_head = _check_bool(new_head, "new_head")
+    new_head = check_bool(new_head, "new_head")
     steps = check_int(steps, "steps", low=1)
     seed = check_int(seed, "seed", low=0, high=2**63 - 1)
     n = len(data.y_train)
@@ -757,9 +757,11 @@ def fine_tune(
         n_classes = int(max(np.max(as_labels(data.y_train, "data.y_train")),
                             np.max(as_labels(data.y_test, "data.y_test")))) + 1
         replace_head(net, n_classes, generator=torch.Generator().manual_seed(seed))
-    head = "head" if "head" in _child_names(net) else _child_names(net)[-1]
-    freeze(net, until=freeze_until, train_bn=train_bn) if freeze_until else unfreeze(net)
-    optimizer = torch.optim.Adam(param_groups_with_lr(net, {head: head_lr}, default=lr))
+    if freeze_until is None:
+        unfreeze(net)
+    else:
+        freeze(net, until=freeze_until, train_bn=train_bn)
+    optimizer = torch.optim.Adam(param_groups_with_lr(net, {_head_name(net): head_lr}, default=lr))
     epochs = max(1, round(steps * min(batch_size, n) / n))
     history = train(net, data.x_train, data.y_train, optimizer=optimizer, epochs=epochs,
                     batch_size=batch_size, seed=seed, progress=progress)
@@ -970,13 +972,13 @@ def pretrained_source(
         "source": [check_int(c, f"source[{i}]", low=0, high=_data.MNIST1D_N_CLASSES - 1)
                    for i, c in enumerate(source)],
         "channels": check_int(channels, "channels", low=1),
-        "batch_norm": _check_bool(batch_norm, "batch_norm"),
+        "batch_norm": check_bool(batch_norm, "batch_norm"),
         "epochs": check_int(epochs, "epochs", low=1),
         "batch_size": check_int(batch_size, "batch_size", low=1),
         "lr": check_number(lr, "lr", low=0.0, low_inclusive=False),
         "seed": check_int(seed, "seed", low=0, high=2**63 - 1),
     }
-    cache = _check_bool(cache, "cache")
+    cache = check_bool(cache, "cache")
     split = _data.load_mnist1d(n_samples=settings["n_samples"], dataset_seed=settings["dataset_seed"])
     target = [c for c in range(_data.MNIST1D_N_CLASSES) if c not in settings["source"]]
     tasks = _data.class_split(split, source=settings["source"], target=target)
